@@ -1,0 +1,32 @@
+"""Reading from and writing to a memory matrix with attention weights.
+
+Shapes: ``B`` batch, ``R`` read heads, ``W`` write heads, ``N`` rows, ``M`` width.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def soft_read(weights: Tensor, memory: Tensor) -> Tensor:
+    """r = sum_i w_i M_i   (NTM eq. 2): the expectation of the rows under w.
+
+    weights (B, R, N), memory (B, N, M) -> (B, R, M).
+    """
+    return torch.bmm(weights, memory)
+
+
+def erase_add_write(memory: Tensor, weights: Tensor, erase: Tensor, add: Tensor) -> Tensor:
+    """M_t = M_{t-1} * prod_h (1 - w_h e_h^T) + sum_h w_h a_h^T   (NTM eqs. 3-4)
+
+    memory (B, N, M); weights (B, W, N); erase (B, W, M) in [0, 1]; add (B, W, M)
+    -> (B, N, M). With several write heads the erasures multiply (order-free)
+    and the additions sum, as in the paper.
+    """
+    w = weights.unsqueeze(-1)  # (B, W, N, 1)
+    if weights.shape[1] == 1:  # the common case: no product over heads needed
+        keep = 1.0 - w[:, 0] * erase[:, 0].unsqueeze(1)  # (B, N, M)
+    else:
+        keep = torch.prod(1.0 - w * erase.unsqueeze(2), dim=1)  # (B, N, M)
+    return memory * keep + torch.bmm(weights.transpose(1, 2), add)

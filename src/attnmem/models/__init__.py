@@ -1,0 +1,16 @@
+"""Layer 3: controller + access = architectures, one calling convention (see DESIGN.md).
+
+``MODELS`` is the explicit registry the experiments use: name -> (config class, model class);
+a model class is built as ``Model(config, input_size, output_size)``.
+"""
+
+from attnmem.models.lstm import LSTMBaseline, LSTMConfig, LSTMState
+from attnmem.models.ntm import NTM, NTMConfig, NTMState
+from attnmem.models.trace import Trace
+
+MODELS = {
+    "ntm": (NTMConfig, NTM),
+    "lstm": (LSTMConfig, LSTMBaseline),
+}
+
+__all__ = ["MODELS", "NTM", "LSTMBaseline", "LSTMConfig", "LSTMState", "NTMConfig", "NTMState", "Trace"]
