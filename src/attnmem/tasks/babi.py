@@ -371,6 +371,9 @@ def vectorize(
 ) -> BabiTensors:
     """Encode stories for a memory network, keeping the last ``memory_size`` statements.
 
+    Memory is right-aligned in time order (see :class:`BabiTensors`): the slot
+    index says how recent a statement is (slot N-1: just before the question),
+    whatever the story's length, which is what MemN2N's temporal encoding needs.
     ``sentence_length`` (J) defaults to the longest kept sentence or question in
     ``stories``; pass the maximum over train and test so both get the same J.
     Words outside ``vocab`` become ``Vocab.UNK``. Raises ``ValueError`` for
