@@ -24,9 +24,10 @@ def erase_add_write(memory: Tensor, weights: Tensor, erase: Tensor, add: Tensor)
     -> (B, N, M). With several write heads the erasures multiply (order-free)
     and the additions sum, as in the paper.
     """
+    if weights.shape[1] == 1:
+        # One head, the common case: M - M * (w e^T) + w a^T in three fused ops.
+        w = weights.transpose(1, 2)  # (B, N, 1)
+        return torch.addcmul(torch.baddbmm(memory, w, add), memory, torch.bmm(w, erase), value=-1.0)
     w = weights.unsqueeze(-1)  # (B, W, N, 1)
-    if weights.shape[1] == 1:  # the common case: no product over heads needed
-        keep = 1.0 - w[:, 0] * erase[:, 0].unsqueeze(1)  # (B, N, M)
-    else:
-        keep = torch.prod(1.0 - w * erase.unsqueeze(2), dim=1)  # (B, N, M)
+    keep = torch.prod(1.0 - w * erase.unsqueeze(2), dim=1)  # (B, N, M)
     return memory * keep + torch.bmm(weights.transpose(1, 2), add)
