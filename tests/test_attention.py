@@ -29,7 +29,9 @@ def t(x):
 def test_cosine_similarity_by_hand():
     key = t([[[2.0, 0.0]]])  # (1, 1, 2)
     memory = t([[[1.0, 0.0], [0.0, 3.0], [1.0, 1.0]]])  # (1, 3, 2)
-    assert_close(cosine_similarity(key, memory), t([[[1.0, 0.0, 1 / math.sqrt(2)]]]), atol=1e-5, rtol=0)
+    assert_close(
+        cosine_similarity(key, memory), t([[[1.0, 0.0, 1 / math.sqrt(2)]]]), atol=1e-5, rtol=0
+    )
 
 
 def test_content_weights_by_hand():

@@ -18,15 +18,24 @@ def small_ntm(**kw) -> NTM:
     return NTM(NTMConfig(**{**SMALL.__dict__, **kw}), input_size=5, output_size=4)
 
 
-@pytest.mark.parametrize("kw", [{}, {"controller": "feedforward"}, {"read_heads": 2, "write_heads": 3},
-                                {"memory_init": "learned"}, {"memory_init": "random"}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"controller": "feedforward"},
+        {"read_heads": 2, "write_heads": 3},
+        {"memory_init": "learned"},
+        {"memory_init": "random"},
+    ],
+)
 def test_ntm_shapes_and_trace(kw):
     model = small_ntm(**kw)
     x = torch.randn(3, 7, 5)
-    y, state = model(x)
+    start = model.initial_state(3)  # explicit: memory_init="random" draws a new memory per call
+    y, state = model(x, start)
     assert y.shape == (3, 7, 4)
     assert state.access.memory.shape == (3, 12, 6)
-    trace = model.trace(x)
+    trace = model.trace(x, start)
     assert_close(trace.outputs, y.detach())  # trace never changes what forward computes
     R, W = model.config.read_heads, model.config.write_heads
     assert trace["read_weights"].shape == (3, 7, R, 12)
@@ -96,11 +105,13 @@ def _fit(model, task, steps, tmp_path, lr=3e-3):
 
 @pytest.mark.slow
 def test_ntm_learns_short_copy(tmp_path):
-    """A small NTM learns copy of lengths 1-4 within 500 steps (untrained: ~16 wrong bits at length 4)."""
+    """A small NTM learns copy of lengths 1-4 in 1,000 steps and generalises to length 6
+    (an untrained one gets about half the bits wrong: ~5 per sequence, 12 at length 6)."""
     task = CopyTask(CopyConfig(width=4, min_length=1, max_length=4))
     model = small_ntm()
-    metrics = _fit(model, task, 500, tmp_path)
-    assert metrics["bits_wrong"] < 0.5, metrics
+    metrics = _fit(model, task, 1000, tmp_path, lr=1e-2)
+    assert metrics["bits_wrong"] < 0.1, metrics
+    assert metrics["bits_wrong@6"] < 1.0, metrics
 
 
 @pytest.mark.slow
@@ -109,4 +120,4 @@ def test_lstm_learns_short_copy(tmp_path):
     torch.manual_seed(0)
     model = LSTMBaseline(LSTMConfig(hidden_size=64, layers=1), task.input_size, task.output_size)
     metrics = _fit(model, task, 400, tmp_path, lr=1e-2)
-    assert metrics["bits_wrong"] < 1.0, metrics
+    assert metrics["bits_wrong"] < 0.5, metrics

@@ -316,7 +316,7 @@ def test_make_task_errors_name_the_problem() -> None:
         make_task("cpy", {})
     with pytest.raises(
         ValueError,
-        match=r"task\.max_lenght: unknown key for copy; known: width, min_length, max_length",
+        match=r"task\.max_lenght: unknown key for CopyConfig; known: width, min_length, max_length",
     ):
         make_task("copy", {"max_lenght": 5})
     with pytest.raises(ValueError, match=r"task\.width must be int, got str"):

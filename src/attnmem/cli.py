@@ -34,8 +34,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
         overrides.append(f"train.steps={args.steps}")
     experiment = load_experiment(args.experiment, overrides)
     out = Path(args.out or f"runs/{experiment.name}-seed{args.seed}")
-    summary = train_run(experiment, out, seed=args.seed, resume=not args.no_resume,
-                        progress=False if args.quiet else None)
+    summary = train_run(
+        experiment,
+        out,
+        seed=args.seed,
+        resume=not args.no_resume,
+        progress=False if args.quiet else None,
+    )
     if summary.get("metrics") is not None:
         print(json.dumps(summary, indent=2))
         print(f"run folder: {out}", file=sys.stderr)
@@ -49,8 +54,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{result['experiment']} at step {result['step']} "
-              f"({result['sequences_seen']} sequences, {result['train_seconds']} s):")
+        print(
+            f"{result['experiment']} at step {result['step']} "
+            f"({result['sequences_seen']} sequences, {result['train_seconds']} s):"
+        )
         for k, v in result["metrics"].items():
             print(f"  {k:28s} {v:.4f}")
     return 0
@@ -88,8 +95,9 @@ def _cmd_data(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from attnmem.demo import run_demo
 
-    run_demo(Path(args.out), ntm_minutes=args.ntm_minutes, lstm_minutes=args.lstm_minutes,
-             seed=args.seed)
+    run_demo(
+        Path(args.out), ntm_minutes=args.ntm_minutes, lstm_minutes=args.lstm_minutes, seed=args.seed
+    )
     return 0
 
 
@@ -104,24 +112,40 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("experiment")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", help="run folder (default runs/EXPERIMENT-seedN)")
-    s.add_argument("--max-minutes", type=float, help="wall-clock budget (overrides train.max_minutes)")
+    s.add_argument(
+        "--max-minutes", type=float, help="wall-clock budget (overrides train.max_minutes)"
+    )
     s.add_argument("--steps", type=int, help="optimiser steps (overrides train.steps)")
-    s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config value, e.g. --set model.memory_rows=256")
-    s.add_argument("--no-resume", action="store_true", help="start afresh even if a checkpoint exists")
+    s.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value, e.g. --set model.memory_rows=256",
+    )
+    s.add_argument(
+        "--no-resume", action="store_true", help="start afresh even if a checkpoint exists"
+    )
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=_cmd_train)
 
     s = sub.add_parser("eval", help="evaluate a trained run on fresh sequences")
     s.add_argument("run_dir")
     s.add_argument("--json", action="store_true", help="print one JSON object")
-    s.add_argument("--sequences", type=int, help="test sequences per setting (default: experiment's)")
+    s.add_argument(
+        "--sequences", type=int, help="test sequences per setting (default: experiment's)"
+    )
     s.set_defaults(func=_cmd_eval)
 
     s = sub.add_parser("report", help="figures and an HTML page for a run")
     s.add_argument("run_dir")
-    s.add_argument("--compare", action="append", default=[], metavar="RUN_DIR",
-                   help="other runs for the learning-curve figure (e.g. the LSTM baseline)")
+    s.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="RUN_DIR",
+        help="other runs for the learning-curve figure (e.g. the LSTM baseline)",
+    )
     s.add_argument("--out", help="report folder (default RUN_DIR/report)")
     s.set_defaults(func=_cmd_report)
 

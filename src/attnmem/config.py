@@ -8,10 +8,11 @@ bools and tuples of those. ``from_dict`` checks each key and value type;
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 import types
 import typing
 from typing import Any, TypeVar
+
+import tomllib
 
 C = TypeVar("C")
 
@@ -105,7 +106,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         path, text = item.split("=", 1)
         keys = path.strip().split(".")
         if len(keys) < 2 or not all(keys):
-            raise ConfigError(f"--set {item!r}: expected section.key=value (e.g. model.memory_rows=256)")
+            raise ConfigError(
+                f"--set {item!r}: expected section.key=value (e.g. model.memory_rows=256)"
+            )
         node = data
         for k in keys[:-1]:
             node = node.setdefault(k, {})

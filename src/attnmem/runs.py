@@ -52,8 +52,15 @@ def train_run(
             raise RunError(f"{out_dir} was trained with seed {saved['seed']}, not {seed}")
     torch.manual_seed(seed)
     model, task = build(experiment)
-    trainer = Trainer(model, task, experiment.train, out_dir=out_dir, seed=seed,
-                      experiment=experiment.to_dict(), progress=progress)
+    trainer = Trainer(
+        model,
+        task,
+        experiment.train,
+        out_dir=out_dir,
+        seed=seed,
+        experiment=experiment.to_dict(),
+        progress=progress,
+    )
     summary = trainer.fit(resume=resume)
     if trainer.rank == 0:
         summary["metrics"] = evaluate(model, task, experiment.eval)

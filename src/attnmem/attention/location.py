@@ -38,8 +38,9 @@ def circular_shift(weights: Tensor, shift: Tensor) -> Tensor:
     if S % 2 != 1:
         raise ValueError(f"shift kernel size ({S}) must be odd: shifts -s..+s")
     if S > weights.shape[-1]:
-        raise ValueError(f"shift kernel size ({S}) must not exceed the number of locations "
-                         f"({weights.shape[-1]})")
+        raise ValueError(
+            f"shift kernel size ({S}) must not exceed the number of locations ({weights.shape[-1]})"
+        )
     s = S // 2
     # Stack the rolled copies: rolled[..., k, i] = w[i - (k - s)].
     rolled = torch.stack([weights.roll(k - s, dims=-1) for k in range(S)], dim=-2)  # (B, H, S, N)

@@ -7,11 +7,11 @@ validates it into frozen dataclasses (errors name the bad key) and
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+import tomllib
 from torch import nn
 
 from attnmem.config import ConfigError, apply_overrides, from_dict

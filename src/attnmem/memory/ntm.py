@@ -79,8 +79,12 @@ class NTMAccess(nn.Module):
         memory_init: str = "constant",
     ) -> None:
         super().__init__()
-        for name, value in (("memory_rows", memory_rows), ("memory_width", memory_width),
-                            ("read_heads", read_heads), ("write_heads", write_heads)):
+        for name, value in (
+            ("memory_rows", memory_rows),
+            ("memory_width", memory_width),
+            ("read_heads", read_heads),
+            ("write_heads", write_heads),
+        ):
             if value < 1:
                 raise ValueError(f"{name} ({value}) must be >= 1")
         if shift_range < 0 or 2 * shift_range + 1 > memory_rows:
@@ -101,14 +105,21 @@ class NTMAccess(nn.Module):
             self.initial_memory = None
 
     def extra_repr(self) -> str:
-        return (f"memory={self.memory_rows}x{self.memory_width}, read_heads={self.read_heads}, "
-                f"write_heads={self.write_heads}, shift_size={self.shift_size}, "
-                f"memory_init={self.memory_init!r}")
+        return (
+            f"memory={self.memory_rows}x{self.memory_width}, read_heads={self.read_heads}, "
+            f"write_heads={self.write_heads}, shift_size={self.shift_size}, "
+            f"memory_init={self.memory_init!r}"
+        )
 
     def parse_interface(self, flat: Tensor) -> NTMInterface:
         """Split a (B, interface_size) controller output and squash each part to its range."""
         B = flat.shape[0]
-        H, M, W, S = self.read_heads + self.write_heads, self.memory_width, self.write_heads, self.shift_size
+        H, M, W, S = (
+            self.read_heads + self.write_heads,
+            self.memory_width,
+            self.write_heads,
+            self.shift_size,
+        )
         key, beta, gate, shift, gamma, erase, add = flat.split(self._split, dim=-1)
         return NTMInterface(
             key=key.view(B, H, M),
@@ -140,7 +151,9 @@ class NTMAccess(nn.Module):
         w = circular_shift(w, interface.shift)
         return sharpen(w, interface.gamma)
 
-    def forward(self, interface: NTMInterface, state: NTMAccessState) -> tuple[Tensor, NTMAccessState]:
+    def forward(
+        self, interface: NTMInterface, state: NTMAccessState
+    ) -> tuple[Tensor, NTMAccessState]:
         """One step. Returns reads (B, R, M) and the new state."""
         weights = self.address(interface, state)  # (B, H, N)
         read_weights, write_weights = weights.split([self.read_heads, self.write_heads], dim=1)

@@ -13,4 +13,13 @@ MODELS = {
     "lstm": (LSTMConfig, LSTMBaseline),
 }
 
-__all__ = ["MODELS", "NTM", "LSTMBaseline", "LSTMConfig", "LSTMState", "NTMConfig", "NTMState", "Trace"]
+__all__ = [
+    "MODELS",
+    "NTM",
+    "LSTMBaseline",
+    "LSTMConfig",
+    "LSTMState",
+    "NTMConfig",
+    "NTMState",
+    "Trace",
+]

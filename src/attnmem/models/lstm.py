@@ -21,7 +21,9 @@ class LSTMConfig:
 
     def __post_init__(self) -> None:
         if self.hidden_size < 1 or self.layers < 1:
-            raise ValueError(f"hidden_size ({self.hidden_size}) and layers ({self.layers}) must be >= 1")
+            raise ValueError(
+                f"hidden_size ({self.hidden_size}) and layers ({self.layers}) must be >= 1"
+            )
 
 
 class LSTMState(NamedTuple):

@@ -58,8 +58,12 @@ class NTM(nn.Module):
         self.config, self.input_size, self.output_size = config, input_size, output_size
         c = config
         self.access = NTMAccess(
-            c.memory_rows, c.memory_width, read_heads=c.read_heads, write_heads=c.write_heads,
-            shift_range=c.shift_range, memory_init=c.memory_init,
+            c.memory_rows,
+            c.memory_width,
+            read_heads=c.read_heads,
+            write_heads=c.write_heads,
+            shift_range=c.shift_range,
+            memory_init=c.memory_init,
         )
         read_size = c.read_heads * c.memory_width
         C = c.controller_size

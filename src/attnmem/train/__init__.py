@@ -4,5 +4,12 @@ from attnmem.train.checkpoint import CheckpointError, load_checkpoint, save_chec
 from attnmem.train.config import TrainConfig
 from attnmem.train.trainer import METRICS_NAME, NonFiniteError, Trainer
 
-__all__ = ["METRICS_NAME", "CheckpointError", "NonFiniteError", "TrainConfig", "Trainer",
-           "load_checkpoint", "save_checkpoint"]
+__all__ = [
+    "METRICS_NAME",
+    "CheckpointError",
+    "NonFiniteError",
+    "TrainConfig",
+    "Trainer",
+    "load_checkpoint",
+    "save_checkpoint",
+]

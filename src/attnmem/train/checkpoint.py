@@ -56,9 +56,13 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # truncated file, not a zip, unsafe pickle ...
-        raise CheckpointError(f"checkpoint {path} is corrupt or not an attnmem checkpoint: {e}") from e
+        raise CheckpointError(
+            f"checkpoint {path} is corrupt or not an attnmem checkpoint: {e}"
+        ) from e
     if not isinstance(payload, dict) or any(k not in payload for k in REQUIRED_KEYS):
-        raise CheckpointError(f"checkpoint {path} lacks the keys {REQUIRED_KEYS}: not an attnmem checkpoint")
+        raise CheckpointError(
+            f"checkpoint {path} lacks the keys {REQUIRED_KEYS}: not an attnmem checkpoint"
+        )
     if payload["format"] != FORMAT_VERSION:
         raise CheckpointError(
             f"checkpoint {path} has format {payload['format']}, this attnmem reads {FORMAT_VERSION}"

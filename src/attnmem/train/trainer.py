@@ -36,8 +36,9 @@ class NonFiniteError(FloatingPointError):
 
 def make_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=config.lr, alpha=config.rmsprop_alpha,
-                                   momentum=config.momentum)
+        return torch.optim.RMSprop(
+            params, lr=config.lr, alpha=config.rmsprop_alpha, momentum=config.momentum
+        )
     return torch.optim.Adam(params, lr=config.lr)
 
 
@@ -74,13 +75,16 @@ class Trainer:
         self.progress = progress
         self.rank, self.world = _distributed()
         if config.batch_size % self.world:
-            raise ValueError(f"batch_size ({config.batch_size}) must be divisible by the number "
-                             f"of processes ({self.world})")
+            raise ValueError(
+                f"batch_size ({config.batch_size}) must be divisible by the number "
+                f"of processes ({self.world})"
+            )
         self.local_batch = config.batch_size // self.world
         self.optimizer = make_optimizer(model.parameters(), config)
         self.generator = data_generator(seed, self.rank)
         self.step = 0
-        self.elapsed = 0.0  # seconds of training so far, across resumes
+        self.elapsed = 0.0  # wall seconds of training so far, across resumes
+        self.cpu_elapsed = 0.0  # this process's CPU seconds, likewise
 
     # -- checkpoints ------------------------------------------------------------
 
@@ -96,15 +100,19 @@ class Trainer:
         rng = self._gather_rng()  # every rank takes part in the gather
         if self.rank != 0:
             return
-        save_checkpoint(checkpoint_path(self.out_dir), {
-            "step": self.step,
-            "elapsed": self.elapsed,
-            "seed": self.seed,
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "data_rng": rng,
-            "experiment": self.experiment,
-        })
+        save_checkpoint(
+            checkpoint_path(self.out_dir),
+            {
+                "step": self.step,
+                "elapsed": self.elapsed,
+                "cpu_elapsed": self.cpu_elapsed,
+                "seed": self.seed,
+                "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "data_rng": rng,
+                "experiment": self.experiment,
+            },
+        )
 
     def resume(self) -> bool:
         """Load the run folder's checkpoint if there is one; True if resumed."""
@@ -114,10 +122,13 @@ class Trainer:
         self.model.load_state_dict(ckpt["model"])
         self.optimizer.load_state_dict(ckpt["optimizer"])
         if len(ckpt["data_rng"]) != self.world:
-            raise ValueError(f"checkpoint was written by {len(ckpt['data_rng'])} processes; "
-                             f"resume it with the same number (now {self.world})")
+            raise ValueError(
+                f"checkpoint was written by {len(ckpt['data_rng'])} processes; "
+                f"resume it with the same number (now {self.world})"
+            )
         self.generator.set_state(ckpt["data_rng"][self.rank])
         self.step, self.elapsed = int(ckpt["step"]), float(ckpt["elapsed"])
+        self.cpu_elapsed = float(ckpt.get("cpu_elapsed", 0.0))
         self._truncate_log()
         return True
 
@@ -148,9 +159,11 @@ class Trainer:
             for name, p in self.model.named_parameters():
                 if p.grad is not None and not torch.isfinite(p.grad).all():
                     bad = "nan" if torch.isnan(p.grad).any() else "inf"
-                    raise NonFiniteError(f"step {self.step + 1}: the gradient of {name} contains "
-                                         f"{bad}; the last good checkpoint is "
-                                         f"{checkpoint_path(self.out_dir)}")
+                    raise NonFiniteError(
+                        f"step {self.step + 1}: the gradient of {name} contains "
+                        f"{bad}; the last good checkpoint is "
+                        f"{checkpoint_path(self.out_dir)}"
+                    )
             raise NonFiniteError(f"step {self.step + 1}: the gradient norm is {grad_norm.item()}")
 
     def fit(self, *, resume: bool = True) -> dict[str, Any]:
@@ -176,21 +189,34 @@ class Trainer:
 
             writer = SummaryWriter(str(self.out_dir / "tensorboard"))
         # progress=None: a bar only on a terminal (tqdm's rule); never on other ranks.
-        quiet = True if self.rank != 0 or self.progress is False else (
-            None if self.progress is None else False)
-        bar = tqdm(total=c.steps, initial=self.step, disable=quiet,
-                   desc=self.experiment.get("name", "train"), dynamic_ncols=True)
+        quiet = (
+            True
+            if self.rank != 0 or self.progress is False
+            else (None if self.progress is None else False)
+        )
+        bar = tqdm(
+            total=c.steps,
+            initial=self.step,
+            disable=quiet,
+            desc=self.experiment.get("name", "train"),
+            dynamic_ncols=True,
+        )
         window: dict[str, float] = defaultdict(float)
         window_steps = 0
         stop_reason = "steps"
         start = time.perf_counter() - self.elapsed
+        cpu_start = time.process_time() - self.cpu_elapsed
+        budget = c.max_minutes * 60
         model.train()
         try:
             while self.step < c.steps:
-                if c.max_minutes and self.elapsed >= c.max_minutes * 60:
+                spent = self.cpu_elapsed if c.clock == "cpu" else self.elapsed
+                if budget and spent >= budget:
                     stop_reason = "max_minutes"
                     break
-                batch = self.task.sample(self.local_batch, self.generator, difficulty=self.difficulty())
+                batch = self.task.sample(
+                    self.local_batch, self.generator, difficulty=self.difficulty()
+                )
                 logits, _ = model(batch.inputs)
                 loss = self.task.loss(logits, batch)
                 self._check_finite(loss.detach(), None)
@@ -201,6 +227,7 @@ class Trainer:
                 self.optimizer.step()
                 self.step += 1
                 self.elapsed = time.perf_counter() - start
+                self.cpu_elapsed = time.process_time() - cpu_start
                 window["loss"] += loss.item()
                 for k, v in self.task.metrics(logits.detach(), batch).items():
                     window[k] += v
@@ -208,8 +235,10 @@ class Trainer:
                 bar.update(1)
                 if self.step % c.log_every == 0:
                     record = self._log(window, window_steps, log, writer)
-                    bar.set_postfix(loss=f"{record['loss']:.3g}",
-                                    seq_s=f"{record['sequences'] / max(self.elapsed, 1e-9):.0f}")
+                    bar.set_postfix(
+                        loss=f"{record['loss']:.3g}",
+                        seq_s=f"{record['sequences'] / max(self.elapsed, 1e-9):.0f}",
+                    )
                     window.clear()
                     window_steps = 0
                     if c.stop_metric and record.get(c.stop_metric, math.inf) <= c.stop_below:
@@ -228,13 +257,24 @@ class Trainer:
         if hasattr(self.model, "step") and "step" in vars(self.model):
             del self.model.step  # drop the compiled step: eval and trace run eagerly
         self.save()
-        summary = {"step": self.step, "sequences": self.step * c.batch_size, "seconds": self.elapsed,
-                   "stop": stop_reason, "resumed": resumed, "world_size": self.world}
+        summary = {
+            "step": self.step,
+            "sequences": self.step * c.batch_size,
+            "seconds": self.elapsed,
+            "cpu_seconds": self.cpu_elapsed,
+            "stop": stop_reason,
+            "resumed": resumed,
+            "world_size": self.world,
+        }
         if self.world > 1:
-            summary["param_checksum"] = float(sum(p.double().sum() for p in self.model.parameters()))
+            summary["param_checksum"] = float(
+                sum(p.double().sum() for p in self.model.parameters())
+            )
         if stop_reason == "interrupted":
-            raise KeyboardInterrupt(f"interrupted at step {self.step}; checkpoint saved, "
-                                    f"rerun the same command to resume")
+            raise KeyboardInterrupt(
+                f"interrupted at step {self.step}; checkpoint saved, "
+                f"rerun the same command to resume"
+            )
         return summary
 
     def _log(self, window: dict[str, float], n: int, log, writer) -> dict[str, Any]:
@@ -244,8 +284,12 @@ class Trainer:
             t = torch.tensor([means[k] for k in keys], dtype=torch.float64)
             dist.all_reduce(t)
             means = dict(zip(keys, (t / self.world).tolist(), strict=True))
-        record = {"step": self.step, "sequences": self.step * self.config.batch_size,
-                  "seconds": round(self.elapsed, 3), **means}
+        record = {
+            "step": self.step,
+            "sequences": self.step * self.config.batch_size,
+            "seconds": round(self.elapsed, 3),
+            **means,
+        }
         if log is not None:
             log.write(json.dumps(record) + "\n")
             log.flush()

@@ -271,8 +271,13 @@ def eval_metrics_figure(
         for label, x, y in series:
             ax.plot(_array(x), _array(y), marker="o", label=label)
         if trained_up_to is not None:
-            ax.axvline(trained_up_to, color="gray", linestyle="--", linewidth=1,
-                       label=f"longest in training ({trained_up_to:g})")
+            ax.axvline(
+                trained_up_to,
+                color="gray",
+                linestyle="--",
+                linewidth=1,
+                label=f"longest in training ({trained_up_to:g})",
+            )
         if metric.startswith("cost"):
             _log_y(ax)
         else:

@@ -114,7 +114,7 @@ def make_report(
 
     examples, skipped = _examples(experiment, model, task)
     figures = [_sequences(out, experiment, model, examples, skipped)]
-    figures += _weightings(out, experiment, model, examples)
+    figures += _weightings(out, experiment, examples)
     if not any(f.file.startswith("weightings") for f in figures):
         notes.append(
             f"No weighting figure: the {experiment.model_name} model's trace has no "
@@ -263,7 +263,7 @@ def _weighting_examples(experiment: Any, examples: list[_Example]) -> list[_Exam
     return examples[:1]
 
 
-def _weightings(out: Path, experiment: Any, model: Any, examples: list[_Example]) -> list[_Figure]:
+def _weightings(out: Path, experiment: Any, examples: list[_Example]) -> list[_Figure]:
     if not {"read_weights", "write_weights"} <= set(examples[0].trace.steps):
         return []
     figures = []
