@@ -258,3 +258,23 @@ def test_ddp_two_processes_stay_in_sync(tmp_path, cli_env):
     assert ranks[0]["param_checksum"] == ranks[1]["param_checksum"]
     assert ranks[0]["first_param_checksum"] != ranks[0]["param_checksum"]  # it did train
     assert load_checkpoint(tmp_path / "run")["step"] == 20
+
+
+@pytest.mark.slow
+def test_compiled_step_trains_like_eager(tmp_path):
+    eager = train_run(tiny(10), tmp_path / "eager", seed=0, progress=False)
+    compiled = train_run(
+        tiny(10, "train.compile=true"), tmp_path / "compiled", seed=0, progress=False
+    )
+    a, b = params(load_run(tmp_path / "eager")[1]), params(load_run(tmp_path / "compiled")[1])
+    torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+    assert compiled["metrics"].keys() == eager["metrics"].keys()
+
+
+def test_no_resume_starts_a_fresh_log(tmp_path, capsys):
+    train_run(tiny(20), tmp_path / "run", seed=0, progress=False)
+    train_run(tiny(20), tmp_path / "run", seed=0, progress=False, resume=False)
+    steps = [
+        json.loads(x)["step"] for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
+    ]
+    assert steps == [10, 20]

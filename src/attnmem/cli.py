@@ -1,4 +1,4 @@
-"""``attnmem list / train / eval / report / bench / data / demo``."""
+"""``attnmem list / train / eval / report / bench / results / data / demo``."""
 
 from __future__ import annotations
 
@@ -82,6 +82,17 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_results(args: argparse.Namespace) -> int:
+    from attnmem.bench.table import results_markdown, write_readme
+
+    if args.write:
+        write_readme(args.write, args.results)
+        print(f"updated the results section of {args.write}")
+    else:
+        print(results_markdown(args.results))
+    return 0
+
+
 def _cmd_data(args: argparse.Namespace) -> int:
     from attnmem.datasets import install_babi
 
@@ -157,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--jobs", type=int, default=1, help="runs in parallel (task benchmarks)")
     s.add_argument("--out", default="benchmarks", help="folder for results/ and runs/")
     s.set_defaults(func=_cmd_bench)
+
+    s = sub.add_parser("results", help="README tables from benchmarks/results/*.json")
+    s.add_argument("--results", default="benchmarks/results", help="folder of result files")
+    s.add_argument("--write", metavar="README", help="replace the README's results section")
+    s.set_defaults(func=_cmd_results)
 
     s = sub.add_parser("data", help="install a dataset from an official archive or folder")
     s.add_argument("name", choices=["babi"])

@@ -1,9 +1,13 @@
-"""Benchmarks as commands: ``attnmem bench NAME`` writes ``benchmarks/results/NAME.json``."""
+"""Benchmarks as commands: ``attnmem bench NAME`` writes ``<out>/results/NAME.json``
+(``benchmarks/results/`` by default), from which ``attnmem results`` makes the
+README's tables."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -13,4 +17,28 @@ class Benchmark:
     run: Callable[[Any], dict[str, Any]]
 
 
-BENCHMARKS: dict[str, Benchmark] = {}
+def _write(name: str, args: Any, result: dict[str, Any]) -> dict[str, Any]:
+    path = Path(args.out) / "results" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def _ntm_speed(args: Any) -> dict[str, Any]:
+    from attnmem.bench.speed import ntm_speed
+
+    result = ntm_speed()
+    result["command"] = "attnmem bench ntm-speed"
+    return _write("ntm-speed", args, result)
+
+
+def _ntm_tasks(args: Any) -> dict[str, Any]:
+    from attnmem.bench.tasks import NTM_TASKS, run_task_benchmark
+
+    return run_task_benchmark("ntm-tasks", NTM_TASKS, args)
+
+
+BENCHMARKS: dict[str, Benchmark] = {
+    "ntm-speed": Benchmark("NTM training ms per sequence, copy config, batch 1 and 32", _ntm_speed),
+    "ntm-tasks": Benchmark("NTM on its five paper tasks (+ LSTM on copy) over seeds", _ntm_tasks),
+}

@@ -115,10 +115,16 @@ class NTM(nn.Module):
         if state is None:
             state = self.initial_state(x.shape[0], device=x.device)
         outputs = []
-        for t in range(x.shape[1]):
-            y, state, _ = self.step(x[:, t], state)
+        for x_t in self._steps(x):
+            y, state, _ = self.step(x_t, state)
             outputs.append(y)
         return torch.stack(outputs, dim=1), state
+
+    @staticmethod
+    def _steps(x: Tensor) -> Tensor:
+        """(B, T, I) -> (T, B, I) contiguous, so every step's input has the same strides
+        whatever T is (a compiled ``step`` would otherwise recompile for each length)."""
+        return x.transpose(0, 1).contiguous()
 
     @torch.no_grad()
     def trace(self, x: Tensor, state: NTMState | None = None) -> Trace:
@@ -126,8 +132,8 @@ class NTM(nn.Module):
         if state is None:
             state = self.initial_state(x.shape[0], device=x.device)
         outputs, infos = [], []
-        for t in range(x.shape[1]):
-            y, state, info = self.step(x[:, t], state)
+        for x_t in self._steps(x):
+            y, state, info = self.step(x_t, state)
             outputs.append(y)
             infos.append(info)
         return Trace(torch.stack(outputs, dim=1), state, stack_steps(infos))

@@ -129,11 +129,11 @@ class Trainer:
         self.generator.set_state(ckpt["data_rng"][self.rank])
         self.step, self.elapsed = int(ckpt["step"]), float(ckpt["elapsed"])
         self.cpu_elapsed = float(ckpt.get("cpu_elapsed", 0.0))
-        self._truncate_log()
         return True
 
     def _truncate_log(self) -> None:
-        """Drop log lines written after the checkpoint, so a resumed log has no duplicates."""
+        """Drop log lines written after the checkpoint we start from (all of them when
+        starting afresh), so the log never holds two records of one step."""
         path = self.out_dir / METRICS_NAME
         if self.rank != 0 or not path.exists():
             return
@@ -176,6 +176,7 @@ class Trainer:
         torch.set_flush_denormal(True)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         resumed = self.resume() if resume else False
+        self._truncate_log()
         model: nn.Module = self.model
         if c.compile and hasattr(model, "step"):
             model.step = torch.compile(model.step, dynamic=False)

@@ -1,0 +1,103 @@
+"""README tables generated from ``benchmarks/results/*.json`` (``attnmem results``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}" if abs(x) < 1000 else f"{x:.0f}"
+
+
+def _spread(exp: dict[str, Any], key: str) -> str:
+    if key not in exp["median"]:
+        return "-"
+    return f"{_fmt(exp['median'][key])} [{_fmt(exp['min'][key])}, {_fmt(exp['max'][key])}]"
+
+
+def ntm_tasks_table(result: dict[str, Any]) -> str:
+    exps = result["experiments"]
+    lines = [
+        f"**NTM tasks** (`{result['command']}`; median [min, max] over seeds "
+        f"{result['seeds']}; {result['note']}; {result['total_cpu_minutes']} CPU minutes in all)",
+        "",
+    ]
+    copy = [e for e in ("ntm-copy", "lstm-copy") if e in exps]
+    if copy:
+        lengths = sorted(
+            {int(k.split("@")[1]) for k in exps[copy[0]]["median"] if k.startswith("bits_wrong@")}
+        )
+        lines += [
+            "Copy, wrong bits per sequence on 1,000 fresh sequences (trained on lengths 1-20):",
+            "",
+            "| experiment | budget | " + " | ".join(f"L={L}" for L in lengths) + " |",
+            "|---|---|" + "---|" * len(lengths),
+        ]
+        for e in copy:
+            x = exps[e]
+            lines.append(
+                f"| {e} | {x['budget_minutes']} {x['clock']} min | "
+                + " | ".join(_spread(x, f"bits_wrong@{L}") for L in lengths)
+                + " |"
+            )
+        lines.append("")
+    lines += ["| experiment | budget | metric | ours | paper |", "|---|---|---|---|---|"]
+    for e, x in exps.items():
+        if e in copy:
+            continue
+        keys = [
+            k
+            for k in x["median"]
+            if k in ("bits_wrong", "excess_cost_ratio", "cost_bits") or k.startswith("bits_wrong@")
+        ]
+        if "excess_cost_ratio" in x["median"]:
+            keys = ["cost_bits", "optimal_cost_bits", "excess_cost_ratio"]
+        for i, k in enumerate(keys):
+            head = f"{e} | {x['budget_minutes']} {x['clock']} min" if i == 0 else " | "
+            paper = x["paper"].get("result", "") if i == 0 else ""
+            lines.append(f"| {head} | {k} | {_spread(x, k)} | {paper} |")
+    return "\n".join(lines)
+
+
+def speed_table(result: dict[str, Any]) -> str:
+    keys = [k for k in result if "ms_per_sequence" in k]
+    return "\n".join(
+        [
+            f"**NTM training speed** (`{result['command']}`; {result['config']}; "
+            f"{result['threads']} thread, torch {result['torch']}; compiled = `train.compile = true`, "
+            f"compile time {result.get('compile_seconds@batch32', '?')} s not included)",
+            "",
+            "| measure | ms per sequence |",
+            "|---|---|",
+            *[f"| {k} | {result[k]} |" for k in keys],
+        ]
+    )
+
+
+RENDERERS = {"ntm-tasks": ntm_tasks_table, "ntm-speed": speed_table}
+
+
+def results_markdown(results_dir: str | Path = "benchmarks/results") -> str:
+    parts = []
+    for name, render in RENDERERS.items():
+        path = Path(results_dir) / f"{name}.json"
+        if path.exists():
+            parts.append(render(json.loads(path.read_text())))
+        else:
+            parts.append(f"_{name}: not run yet (`attnmem bench {name}`)_")
+    return "\n\n".join(parts)
+
+
+def write_readme(readme: str | Path, results_dir: str | Path = "benchmarks/results") -> None:
+    """Replace the text between the results markers of ``readme``."""
+    readme = Path(readme)
+    text = readme.read_text()
+    if START not in text or END not in text:
+        raise ValueError(f"{readme} has no {START} ... {END} markers")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{START}\n{results_markdown(results_dir)}\n{END}{tail}")
