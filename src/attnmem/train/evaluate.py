@@ -15,9 +15,12 @@ def evaluate(model: nn.Module, task: Any, eval_config: Any) -> dict[str, float]:
 
     Returns the task's metrics at its training distribution (``bits_wrong``, ...)
     and, for each value v of ``eval_config.vary``, ``<metric>@<v>`` (e.g.
-    ``bits_wrong@120``: mean wrong bits per sequence of length 120).
+    ``bits_wrong@120``: mean wrong bits per sequence of length 120). A task with
+    its own ``evaluate(model, eval_config)`` (a fixed test set) is scored by it.
     """
     model.eval()
+    if hasattr(task, "evaluate"):  # dataset tasks (e.g. bAbI) score their fixed test set
+        return task.evaluate(model, eval_config)
     settings: list[tuple[str, dict[str, int]]] = [("", {})]
     settings += [(f"@{v}", {eval_config.vary: v}) for v in eval_config.values]
     out: dict[str, float] = {}

@@ -5,7 +5,11 @@ sample a batch, forward, loss, backward, clip, step; it logs JSON lines and
 TensorBoard scalars, checkpoints every K steps (atomically) and resumes from the
 last checkpoint, stops with the step and tensor named when a loss or gradient
 is not finite, and runs unchanged under ``torchrun`` (DDP over gloo on CPU).
-It knows nothing about any particular model or task.
+It knows nothing about any particular model or task. The contract it needs:
+``task.sample(batch_size, generator, difficulty=...)`` returns an object with
+``.inputs`` (anything the model takes), ``task.loss(logits, batch)`` and
+``task.metrics(logits, batch)``; ``model(batch.inputs)`` returns ``(logits, state)``.
+A model may define ``on_train_step(step)`` for step-based schedules.
 """
 
 from __future__ import annotations
@@ -215,6 +219,8 @@ class Trainer:
                 if budget and spent >= budget:
                     stop_reason = "max_minutes"
                     break
+                if hasattr(self.model, "on_train_step"):  # schedules inside a model (e.g.
+                    self.model.on_train_step(self.step)  # MemN2N's linear start) see the step
                 batch = self.task.sample(
                     self.local_batch, self.generator, difficulty=self.difficulty()
                 )
