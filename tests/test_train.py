@@ -278,3 +278,14 @@ def test_no_resume_starts_a_fresh_log(tmp_path, capsys):
         json.loads(x)["step"] for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
     ]
     assert steps == [10, 20]
+
+
+def test_learning_rate_decays_by_step(tmp_path):
+    from attnmem.experiments import build
+
+    model, task = build(tiny())
+    cfg = TrainConfig(steps=10, lr=1e-3, lr_decay_every=100, lr_decay=0.5)
+    trainer = Trainer(model, task, cfg, out_dir=tmp_path, progress=False)
+    assert trainer.learning_rate() == 1e-3
+    trainer.step = 250
+    assert trainer.learning_rate() == pytest.approx(2.5e-4)

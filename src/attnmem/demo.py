@@ -19,7 +19,7 @@ def run_demo(
     runs = {}
     for name, minutes in (("ntm-copy", ntm_minutes), ("lstm-copy", lstm_minutes)):
         print(f"== training {name} for at most {minutes} minutes (seed {seed})", flush=True)
-        experiment = load_experiment(name, [f"train.max_minutes={minutes}"])
+        experiment = load_experiment(name, [f"train.max_minutes={minutes}", "train.clock=wall"])
         runs[name] = train_run(experiment, out / name, seed=seed)
     report = make_report(out / "ntm-copy", compare=[out / "lstm-copy"], out_dir=out / "report")
     lengths = load_experiment("ntm-copy").eval.values

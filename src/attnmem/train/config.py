@@ -16,6 +16,8 @@ class TrainConfig:
     momentum: float = 0.9  # RMSProp only
     rmsprop_alpha: float = 0.95  # RMSProp only: decay of the squared-gradient average
     grad_clip: float = 10.0  # max global gradient norm
+    lr_decay_every: int = 0  # multiply lr by lr_decay every this many steps; 0 = constant lr
+    lr_decay: float = 0.5
     curriculum_steps: int = 0  # ramp task difficulty from curriculum_start to 1 over these steps
     curriculum_start: float = 0.25
     max_minutes: float = 0.0  # time budget of the whole run, resumes included; 0 = none
@@ -42,6 +44,11 @@ class TrainConfig:
                 raise ValueError(f"{name} ({getattr(self, name)}) must be >= 1")
         if self.lr <= 0 or self.grad_clip <= 0:
             raise ValueError(f"lr ({self.lr}) and grad_clip ({self.grad_clip}) must be > 0")
+        if not 0 < self.lr_decay <= 1 or self.lr_decay_every < 0:
+            raise ValueError(
+                f"lr_decay ({self.lr_decay}) must be in (0, 1] and lr_decay_every "
+                f"({self.lr_decay_every}) >= 0"
+            )
         if not 0 < self.curriculum_start <= 1:
             raise ValueError(f"curriculum_start ({self.curriculum_start}) must be in (0, 1]")
         if self.checkpoint_every % self.log_every:

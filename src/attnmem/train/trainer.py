@@ -153,6 +153,13 @@ class Trainer:
         frac = min(1.0, self.step / c.curriculum_steps)
         return c.curriculum_start + (1.0 - c.curriculum_start) * frac
 
+    def learning_rate(self) -> float:
+        """The step-decayed learning rate: a function of the step, so resuming keeps it."""
+        c = self.config
+        if c.lr_decay_every <= 0:
+            return c.lr
+        return c.lr * c.lr_decay ** (self.step // c.lr_decay_every)
+
     def _check_finite(self, loss: torch.Tensor, grad_norm: torch.Tensor | None) -> None:
         if not torch.isfinite(loss):
             raise NonFiniteError(
@@ -231,6 +238,8 @@ class Trainer:
                 loss.backward()
                 grad_norm = nn.utils.clip_grad_norm_(self.model.parameters(), c.grad_clip)
                 self._check_finite(loss.detach(), grad_norm)
+                for group in self.optimizer.param_groups:
+                    group["lr"] = self.learning_rate()
                 self.optimizer.step()
                 self.step += 1
                 self.elapsed = time.perf_counter() - start
