@@ -180,11 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--root", help="data root (default $ATTNMEM_DATA or ~/.cache/attnmem)")
     s.set_defaults(func=_cmd_data)
 
-    s = sub.add_parser("demo", help="NTM vs LSTM on copy, then a report (about 5 minutes)")
+    s = sub.add_parser("demo", help="NTM vs LSTM on copy, then a report (under 5 minutes)")
     s.add_argument("--out", default="runs/demo")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--ntm-minutes", type=float, default=3.0)
-    s.add_argument("--lstm-minutes", type=float, default=1.5)
+    s.add_argument("--lstm-minutes", type=float, default=1.0)
     s.set_defaults(func=_cmd_demo)
     return p
 

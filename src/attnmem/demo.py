@@ -14,7 +14,7 @@ from attnmem.viz.report import make_report
 
 
 def run_demo(
-    out: Path, *, ntm_minutes: float = 3.0, lstm_minutes: float = 1.5, seed: int = 0
+    out: Path, *, ntm_minutes: float = 3.0, lstm_minutes: float = 1.0, seed: int = 0
 ) -> Path:
     runs = {}
     for name, minutes in (("ntm-copy", ntm_minutes), ("lstm-copy", lstm_minutes)):
