@@ -38,7 +38,16 @@ def _ntm_tasks(args: Any) -> dict[str, Any]:
     return run_task_benchmark("ntm-tasks", NTM_TASKS, args)
 
 
+def _memn2n_babi(args: Any) -> dict[str, Any]:
+    from attnmem.bench.babi import run_babi_benchmark
+
+    return run_babi_benchmark(args)
+
+
 BENCHMARKS: dict[str, Benchmark] = {
     "ntm-speed": Benchmark("NTM training ms per sequence, copy config, batch 1 and 32", _ntm_speed),
     "ntm-tasks": Benchmark("NTM on its five paper tasks (+ LSTM on copy) over seeds", _ntm_tasks),
+    "memn2n-babi": Benchmark(
+        "MemN2N on bAbI: 1k joint, 1k per task, 10k joint over seeds", _memn2n_babi
+    ),
 }

@@ -78,7 +78,13 @@ def speed_table(result: dict[str, Any]) -> str:
     )
 
 
-RENDERERS = {"ntm-tasks": ntm_tasks_table, "ntm-speed": speed_table}
+def _memn2n_babi(result: dict[str, Any]) -> str:
+    from attnmem.bench.babi import memn2n_babi_table
+
+    return memn2n_babi_table(result)
+
+
+RENDERERS = {"ntm-tasks": ntm_tasks_table, "ntm-speed": speed_table, "memn2n-babi": _memn2n_babi}
 
 
 def results_markdown(results_dir: str | Path = "benchmarks/results") -> str:

@@ -23,7 +23,7 @@ from attnmem.experiments import load_experiment
 NTM_TASKS = ("ntm-copy", "lstm-copy", "ntm-repeat-copy", "ntm-recall", "ntm-ngrams", "ntm-sort")
 
 
-def _train(name: str, seed: int, out: Path, minutes: float | None) -> dict[str, Any]:
+def train_subprocess(name: str, seed: int, out: Path, minutes: float | None) -> dict[str, Any]:
     run_dir = out / "runs" / f"{name}-seed{seed}"
     cmd = [
         sys.executable,
@@ -71,7 +71,7 @@ def run_task_benchmark(name: str, experiments: tuple[str, ...], args: Any) -> di
     start = time.perf_counter()
     results: dict[str, list[dict[str, Any]]] = {e: [] for e in experiments}
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {pool.submit(_train, e, s, out, args.minutes): (e, s) for e, s in jobs}
+        futures = {pool.submit(train_subprocess, e, s, out, args.minutes): (e, s) for e, s in jobs}
         for i, future in enumerate(futures, 1):
             e, s = futures[future]
             summary = future.result()

@@ -5,12 +5,14 @@ a model class is built as ``Model(config, input_size, output_size)``.
 """
 
 from attnmem.models.lstm import LSTMBaseline, LSTMConfig, LSTMState
+from attnmem.models.memn2n import MemN2N, MemN2NConfig
 from attnmem.models.ntm import NTM, NTMConfig, NTMState
 from attnmem.models.trace import Trace
 
 MODELS = {
     "ntm": (NTMConfig, NTM),
     "lstm": (LSTMConfig, LSTMBaseline),
+    "memn2n": (MemN2NConfig, MemN2N),
 }
 
 __all__ = [
@@ -19,6 +21,8 @@ __all__ = [
     "LSTMBaseline",
     "LSTMConfig",
     "LSTMState",
+    "MemN2N",
+    "MemN2NConfig",
     "NTMConfig",
     "NTMState",
     "Trace",

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from attnmem.config import ConfigError, from_dict
+from attnmem.tasks.babi_qa import BabiQAConfig, BabiQATask
 from attnmem.tasks.base import Batch, BitSequenceTask, SequenceTask
 from attnmem.tasks.copy import CopyConfig, CopyTask
 from attnmem.tasks.ngrams import (
@@ -28,6 +29,8 @@ __all__ = [
     "TASKS",
     "AssociativeRecallConfig",
     "AssociativeRecallTask",
+    "BabiQAConfig",
+    "BabiQATask",
     "Batch",
     "BitSequenceTask",
     "CopyConfig",
@@ -50,6 +53,7 @@ TASKS: dict[str, tuple[type, type]] = {
     "recall": (AssociativeRecallConfig, AssociativeRecallTask),
     "ngrams": (NGramsConfig, DynamicNGramsTask),
     "priority_sort": (PrioritySortConfig, PrioritySortTask),
+    "babi": (BabiQAConfig, BabiQATask),
 }
 
 

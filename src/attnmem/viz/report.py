@@ -108,6 +108,10 @@ def make_report(
     run_dir = Path(run_dir)
     out = Path(out_dir) if out_dir is not None else run_dir / REPORT_DIR
     experiment, model, task, ckpt = load_run(run_dir)
+    if experiment.task_name == "babi":  # story tables with hop attention, not sequences
+        from attnmem.viz.babi import make_babi_report
+
+        return make_babi_report(run_dir, out, experiment, model, task, ckpt, compare=compare)
     runs = _label_runs([run_dir, *[Path(c) for c in compare]])
     out.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []  # what the page should say it left out

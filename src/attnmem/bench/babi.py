@@ -1,0 +1,223 @@
+"""``attnmem bench memn2n-babi``: MemN2N on bAbI, the three columns of Sukhbaatar et al.
+2015's Table 1 that we reproduce (PE LS RN, 3 hops), over seeds.
+
+- ``1k-joint``: ``memn2n-babi-1k``, one model for all 20 tasks;
+- ``1k-per-task``: ``memn2n-babi-1k-task1`` ... ``-task20``, one model per task;
+- ``10k-joint``: ``memn2n-babi-10k``.
+
+Every (experiment, seed) trains in its own single-threaded process (the NTM task
+benchmark's ``train_subprocess``), ``--jobs`` at a time, into ``<out>/runs/``; an interrupted
+benchmark resumes its runs. For each column the result holds the per-task test
+error table, mean error and failed tasks (error > 5%):
+
+- ``best``: best of seeds, picked by *validation* error (never test), as the paper
+  picks the best of its runs: for a joint column the seed with the lowest mean
+  validation error, for the per-task column each task's seed with the lowest
+  validation error on that task;
+- ``mean`` and ``std`` over seeds (per task, of the mean error, of failed tasks).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from attnmem.bench.tasks import train_subprocess
+from attnmem.experiments import read_experiment
+from attnmem.tasks.babi_qa import ALL_TASKS, FAILED
+
+NAME = "memn2n-babi"
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "1k-joint": ("memn2n-babi-1k",),
+    "1k-per-task": tuple(f"memn2n-babi-1k-task{t}" for t in ALL_TASKS),
+    "10k-joint": ("memn2n-babi-10k",),
+}
+# Sukhbaatar et al. 2015, Table 1, PE LS RN, 3 hops: mean test error and failed tasks.
+PAPER = {
+    "1k-joint": {"mean_error": 0.124, "failed_tasks": 11},
+    "1k-per-task": {"mean_error": 0.139, "failed_tasks": 11},
+    "10k-joint": {"mean_error": 0.066, "failed_tasks": 4},
+}
+
+
+def _table(errors: dict[int, float]) -> dict[str, Any]:
+    """Per-task errors -> {per_task, mean_error, failed_tasks}."""
+    return {
+        "per_task": {str(t): e for t, e in sorted(errors.items())},
+        "mean_error": statistics.fmean(errors.values()),
+        "failed_tasks": sum(e > FAILED for e in errors.values()),
+    }
+
+
+def _spread(tables: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Mean and (sample) std over seeds of every number of the tables."""
+
+    def std(xs: list[float]) -> float:
+        return statistics.stdev(xs) if len(xs) > 1 else 0.0
+
+    tasks = list(tables[0]["per_task"])
+    out = []
+    for f in (statistics.fmean, std):
+        out.append(
+            {
+                "per_task": {t: f([x["per_task"][t] for x in tables]) for t in tasks},
+                "mean_error": f([x["mean_error"] for x in tables]),
+                "failed_tasks": f([float(x["failed_tasks"]) for x in tables]),
+            }
+        )
+    return out[0], out[1]
+
+
+def _errors(metrics: dict[str, float], prefix: str = "error") -> dict[int, float]:
+    return {int(k.split("@qa")[1]): v for k, v in metrics.items() if k.startswith(f"{prefix}@qa")}
+
+
+def joint_column(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Runs of one joint experiment over seeds -> best (by mean validation error), mean, std."""
+    tables = [_table(_errors(r["metrics"])) for r in runs]
+    best = min(range(len(runs)), key=lambda i: runs[i]["metrics"]["valid_error"])
+    mean, std = _spread(tables)
+    return {
+        "best": {**tables[best], "seed": runs[best]["seed"], "picked_by": "valid_error"},
+        "mean": mean,
+        "std": std,
+        "seeds": [dict(seed=r["seed"], **tables[i]) for i, r in enumerate(runs)],
+    }
+
+
+def per_task_column(runs: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Per-task runs {task: [run per seed]} -> best (each task's seed by its validation
+    error), mean and std over seeds of the per-seed tables."""
+    best_errors, best_seeds = {}, {}
+    for t, task_runs in sorted(runs.items()):
+        pick = min(task_runs, key=lambda r: r["metrics"][f"valid_error@qa{t}"])
+        best_errors[t], best_seeds[str(t)] = pick["metrics"][f"error@qa{t}"], pick["seed"]
+    seeds = sorted({r["seed"] for task_runs in runs.values() for r in task_runs})
+    tables = []
+    for s in seeds:
+        errors = {
+            t: r["metrics"][f"error@qa{t}"] for t, rs in runs.items() for r in rs if r["seed"] == s
+        }
+        tables.append(_table(errors))
+    mean, std = _spread(tables)
+    return {
+        "best": {**_table(best_errors), "seed": best_seeds, "picked_by": "valid_error@qa<task>"},
+        "mean": mean,
+        "std": std,
+        "seeds": [dict(seed=s, **x) for s, x in zip(seeds, tables, strict=True)],
+    }
+
+
+def run_babi_benchmark(args: Any, columns: dict[str, tuple[str, ...]] = COLUMNS) -> dict[str, Any]:
+    """Train every experiment of ``columns`` over ``args.seeds`` seeds (``args.minutes``:
+    budget per run, default each experiment's ``max_minutes``; ``args.jobs`` in parallel)
+    and write ``<args.out>/results/memn2n-babi.json``."""
+    out = Path(args.out)
+    seeds = list(range(args.seeds))
+    jobs = [(e, s) for exps in columns.values() for e in exps for s in seeds]
+    start = time.perf_counter()
+    results: dict[str, list[dict[str, Any]]] = {e: [] for e, _ in jobs}
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = {pool.submit(train_subprocess, e, s, out, args.minutes): (e, s) for e, s in jobs}
+        for i, future in enumerate(futures, 1):
+            e, s = futures[future]
+            summary = future.result()
+            results[e].append(summary)
+            print(
+                f"[{i}/{len(jobs)}] {e} seed {s}: {summary['step']} steps, "
+                f"{summary.get('cpu_seconds', 0) / 60:.1f} CPU min, "
+                f"mean test error {summary['metrics']['mean_error']:.3f}",
+                file=sys.stderr,
+                flush=True,
+            )
+    report: dict[str, Any] = {
+        "benchmark": NAME,
+        "command": f"attnmem bench {NAME} --seeds {args.seeds}"
+        + (f" --minutes {args.minutes}" if args.minutes else "")
+        + f" --jobs {args.jobs}",
+        "seeds": seeds,
+        "note": (
+            "test error 0-1; failed = error > 5%; best = best of seeds picked by validation "
+            "error (never test); each run single-threaded, budgets are CPU minutes per run"
+        ),
+        "wall_minutes": round((time.perf_counter() - start) / 60, 1),
+        "columns": {},
+    }
+    for column, exps in columns.items():
+        runs = {e: sorted(results[e], key=lambda r: r["seed"]) for e in exps}
+        if len(exps) == 1:
+            body = joint_column(runs[exps[0]])
+        else:
+            by_task = {}
+            for e in exps:
+                tasks = read_experiment(e)["task"]["tasks"]
+                by_task[tasks[0]] = runs[e]
+            body = per_task_column(by_task)
+        every = [r for e in exps for r in runs[e]]
+        train = read_experiment(exps[0])["train"]
+        report["columns"][column] = {
+            "experiments": list(exps),
+            "paper": PAPER.get(column, {}),
+            "budget_minutes": args.minutes or train.get("max_minutes", 0.0),
+            "clock": train.get("clock", "wall"),
+            "cpu_minutes": round(sum(r.get("cpu_seconds", r["seconds"]) for r in every) / 60, 2),
+            **body,
+            "runs": [
+                {
+                    k: r[k]
+                    for k in ("experiment", "seed", "step", "seconds", "cpu_seconds", "stop")
+                    if k in r
+                }
+                | {"valid_error": r["metrics"].get("valid_error")}
+                for r in every
+            ],
+        }
+    report["total_cpu_minutes"] = round(
+        sum(c["cpu_minutes"] for c in report["columns"].values()), 1
+    )
+    path = out / "results" / f"{NAME}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {path}", file=sys.stderr)
+    return report
+
+
+def memn2n_babi_table(result: dict[str, Any]) -> str:
+    """The README table: test error % per task, ours (best of seeds | mean +/- std) beside
+    the paper's, for each column."""
+    cols = result["columns"]
+    head = "| task | " + " | ".join(f"{c} best | {c} mean +/- std" for c in cols) + " |"
+    lines = [
+        f"**MemN2N on bAbI** (`{result['command']}`; test error %, PE LS RN, 3 hops; "
+        f"{result['note']}; {result['total_cpu_minutes']} CPU minutes in all)",
+        "",
+        head,
+        "|---|" + "---|---|" * len(cols),
+    ]
+    tasks = list(next(iter(cols.values()))["best"]["per_task"])
+    for t in tasks:
+        cells = [
+            f"{100 * c['best']['per_task'][t]:.1f} | "
+            f"{100 * c['mean']['per_task'][t]:.1f} +/- {100 * c['std']['per_task'][t]:.1f}"
+            for c in cols.values()
+        ]
+        lines.append(f"| {t} | " + " | ".join(cells) + " |")
+    for key, scale, fmt in (("mean_error", 100, ".1f"), ("failed_tasks", 1, ".0f")):
+        cells = [
+            f"**{scale * c['best'][key]:{fmt}}** | "
+            f"{scale * c['mean'][key]:.1f} +/- {scale * c['std'][key]:.1f}"
+            for c in cols.values()
+        ]
+        lines.append(f"| {key.replace('_', ' ')} | " + " | ".join(cells) + " |")
+    paper = [
+        f"{100 * c['paper'].get('mean_error', float('nan')):.1f}% / "
+        f"{c['paper'].get('failed_tasks', '?')} failed | "
+        for c in cols.values()
+    ]
+    lines.append("| paper (mean / failed) | " + " | ".join(paper) + " |")
+    return "\n".join(lines)
