@@ -124,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", help="run folder (default runs/EXPERIMENT-seedN)")
     s.add_argument(
-        "--max-minutes", type=float, help="wall-clock budget (overrides train.max_minutes)"
+        "--max-minutes",
+        type=float,
+        help="time budget in minutes (overrides train.max_minutes; counted on train.clock, wall or cpu)",
     )
     s.add_argument("--steps", type=int, help="optimiser steps (overrides train.steps)")
     s.add_argument(
