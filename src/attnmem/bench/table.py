@@ -69,7 +69,7 @@ def speed_table(result: dict[str, Any]) -> str:
         [
             f"**NTM training speed** (`{result['command']}`; {result['config']}; "
             f"{result['threads']} thread, torch {result['torch']}; compiled = `train.compile = true`, "
-            f"compile time {result.get('compile_seconds@batch32', '?')} s not included)",
+            f"first compile {result.get('compile_seconds@batch1', '?')} s, not included)",
             "",
             "| measure | ms per sequence |",
             "|---|---|",
