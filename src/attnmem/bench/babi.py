@@ -23,11 +23,10 @@ import json
 import statistics
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from attnmem.bench.tasks import train_subprocess
+from attnmem.bench.tasks import train_all
 from attnmem.experiments import read_experiment
 from attnmem.tasks.babi_qa import ALL_TASKS, FAILED
 
@@ -121,20 +120,7 @@ def run_babi_benchmark(args: Any, columns: dict[str, tuple[str, ...]] = COLUMNS)
     seeds = list(range(args.seeds))
     jobs = [(e, s) for exps in columns.values() for e in exps for s in seeds]
     start = time.perf_counter()
-    results: dict[str, list[dict[str, Any]]] = {e: [] for e, _ in jobs}
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {pool.submit(train_subprocess, e, s, out, args.minutes): (e, s) for e, s in jobs}
-        for i, future in enumerate(futures, 1):
-            e, s = futures[future]
-            summary = future.result()
-            results[e].append(summary)
-            print(
-                f"[{i}/{len(jobs)}] {e} seed {s}: {summary['step']} steps, "
-                f"{summary.get('cpu_seconds', 0) / 60:.1f} CPU min, "
-                f"mean test error {summary['metrics']['mean_error']:.3f}",
-                file=sys.stderr,
-                flush=True,
-            )
+    results = train_all(jobs, out, minutes=args.minutes, parallel=args.jobs)
     report: dict[str, Any] = {
         "benchmark": NAME,
         "command": f"attnmem bench {NAME} --seeds {args.seeds}"

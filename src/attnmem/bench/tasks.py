@@ -64,24 +64,40 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def train_all(
+    jobs: list[tuple[str, int]],
+    out: Path,
+    *,
+    minutes: float | None,
+    parallel: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """Train every (experiment, seed) in ``jobs``, ``parallel`` at a time, in order of
+    submission; returns each experiment's run summaries and prints progress."""
+    results: dict[str, list[dict[str, Any]]] = {e: [] for e, _ in jobs}
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        futures = {pool.submit(train_subprocess, e, s, out, minutes): (e, s) for e, s in jobs}
+        for i, future in enumerate(futures, 1):
+            e, s = futures[future]
+            summary = future.result()
+            results[e].append(summary)
+            extra = ""
+            if "mean_error" in summary["metrics"]:
+                extra = f", mean test error {summary['metrics']['mean_error']:.3f}"
+            print(
+                f"[{i}/{len(jobs)}] {e} seed {s}: {summary['step']} steps, "
+                f"{summary.get('cpu_seconds', 0) / 60:.1f} CPU min{extra}",
+                file=sys.stderr,
+                flush=True,
+            )
+    return results
+
+
 def run_task_benchmark(name: str, experiments: tuple[str, ...], args: Any) -> dict[str, Any]:
     out = Path(args.out)
     seeds = list(range(args.seeds))
     jobs = [(e, s) for e in experiments for s in seeds]
     start = time.perf_counter()
-    results: dict[str, list[dict[str, Any]]] = {e: [] for e in experiments}
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {pool.submit(train_subprocess, e, s, out, args.minutes): (e, s) for e, s in jobs}
-        for i, future in enumerate(futures, 1):
-            e, s = futures[future]
-            summary = future.result()
-            results[e].append(summary)
-            print(
-                f"[{i}/{len(jobs)}] {e} seed {s}: {summary['step']} steps, "
-                f"{summary.get('cpu_seconds', 0) / 60:.1f} CPU min",
-                file=sys.stderr,
-                flush=True,
-            )
+    results = train_all(jobs, out, minutes=args.minutes, parallel=args.jobs)
     report = {
         "benchmark": name,
         "command": f"attnmem bench {name} --seeds {args.seeds}"
