@@ -5,6 +5,7 @@ README's tables."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,12 @@ class Benchmark:
     run: Callable[[Any], dict[str, Any]]
 
 
-def _write(name: str, args: Any, result: dict[str, Any]) -> dict[str, Any]:
-    path = Path(args.out) / "results" / f"{name}.json"
+def write_result(name: str, out: str | Path, result: dict[str, Any]) -> dict[str, Any]:
+    """Write ``result`` to ``<out>/results/<name>.json`` (the README tables read it)."""
+    path = Path(out) / "results" / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {path}", file=sys.stderr)
     return result
 
 
@@ -29,7 +32,7 @@ def _ntm_speed(args: Any) -> dict[str, Any]:
 
     result = ntm_speed()
     result["command"] = "attnmem bench ntm-speed"
-    return _write("ntm-speed", args, result)
+    return write_result("ntm-speed", args.out, result)
 
 
 def _ntm_tasks(args: Any) -> dict[str, Any]:

@@ -19,13 +19,12 @@ error table, mean error and failed tasks (error > 5%):
 
 from __future__ import annotations
 
-import json
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from attnmem.bench import write_result
 from attnmem.bench.tasks import train_all
 from attnmem.experiments import read_experiment
 from attnmem.tasks.babi_qa import ALL_TASKS, FAILED
@@ -166,11 +165,7 @@ def run_babi_benchmark(args: Any, columns: dict[str, tuple[str, ...]] = COLUMNS)
     report["total_cpu_minutes"] = round(
         sum(c["cpu_minutes"] for c in report["columns"].values()), 1
     )
-    path = out / "results" / f"{NAME}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {path}", file=sys.stderr)
-    return report
+    return write_result(NAME, out, report)
 
 
 def memn2n_babi_table(result: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from attnmem.bench import write_result
 from attnmem.experiments import load_experiment
 
 NTM_TASKS = ("ntm-copy", "lstm-copy", "ntm-repeat-copy", "ntm-recall", "ntm-ngrams", "ntm-sort")
@@ -136,8 +137,4 @@ def run_task_benchmark(name: str, experiments: tuple[str, ...], args: Any) -> di
     report["total_cpu_minutes"] = round(
         sum(v["cpu_minutes"] for v in report["experiments"].values()), 1
     )
-    path = out / "results" / f"{name}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {path}", file=sys.stderr)
-    return report
+    return write_result(name, out, report)

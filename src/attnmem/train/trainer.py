@@ -160,8 +160,10 @@ class Trainer:
             return c.lr
         return c.lr * c.lr_decay ** (self.step // c.lr_decay_every)
 
-    def _check_finite(self, loss: torch.Tensor, grad_norm: torch.Tensor | None) -> None:
-        if not torch.isfinite(loss):
+    def _check_finite(
+        self, loss: torch.Tensor | None = None, grad_norm: torch.Tensor | None = None
+    ) -> None:
+        if loss is not None and not torch.isfinite(loss):
             raise NonFiniteError(
                 f"step {self.step + 1}: the loss is {loss.item()} (the model's outputs went "
                 f"non-finite); the last good checkpoint is {checkpoint_path(self.out_dir)}"
@@ -233,11 +235,11 @@ class Trainer:
                 )
                 logits, _ = model(batch.inputs)
                 loss = self.task.loss(logits, batch)
-                self._check_finite(loss.detach(), None)
+                self._check_finite(loss=loss.detach())
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 grad_norm = nn.utils.clip_grad_norm_(self.model.parameters(), c.grad_clip)
-                self._check_finite(loss.detach(), grad_norm)
+                self._check_finite(grad_norm=grad_norm)
                 for group in self.optimizer.param_groups:
                     group["lr"] = self.learning_rate()
                 self.optimizer.step()
@@ -270,7 +272,7 @@ class Trainer:
                 log.close()
             if writer is not None:
                 writer.close()
-        if hasattr(self.model, "step") and "step" in vars(self.model):
+        if "step" in vars(self.model):
             del self.model.step  # drop the compiled step: eval and trace run eagerly
         self.save()
         summary = {
