@@ -467,11 +467,47 @@ def test_per_task_column_picks_each_task_by_its_validation_error():
     assert col["best"]["per_task"] == {"1": 0.5, "2": 0.0}
     assert col["best"]["seed"] == {"1": 1, "2": 0}
     assert [s["mean_error"] for s in col["seeds"]] == pytest.approx([0.0, 0.45])
-    result = {
-        "command": "attnmem bench memn2n-babi --seeds 2",
-        "note": "n",
-        "total_cpu_minutes": 1.0,
-        "columns": {"1k-per-task": {**col, "paper": {"mean_error": 0.139, "failed_tasks": 11}}},
+    column = {
+        **col,
+        "paper": {"mean_error": 0.139, "failed_tasks": 11},
+        "command": "attnmem bench memn2n-babi --columns 1k-per-task --seeds 2 --jobs 1",
+        "budget_minutes": 2.0,
+        "clock": "cpu",
+        "cpu_minutes": 4.0,
     }
+    result = {"note": "n", "total_cpu_minutes": 4.0, "columns": {"1k-per-task": column}}
     table = memn2n_babi_table(result)
     assert "| 1 | 50.0 | 25.0 +/- 35.4 |" in table and "13.9% / 11 failed" in table
+    assert "`attnmem bench memn2n-babi --columns 1k-per-task --seeds 2 --jobs 1`" in table
+
+
+def test_babi_benchmark_runs_chosen_columns_and_keeps_the_others(tmp_path, monkeypatch):
+    import json
+    from types import SimpleNamespace
+
+    from attnmem.bench import babi
+
+    def fake_train_all(jobs, out, *, minutes, parallel):
+        runs = {e: [] for e, _ in jobs}
+        for e, s in jobs:
+            runs[e].append(fake_babi_run(s, {1: 0.1 * s, 2: 0.0}, {1: 0.1 * s, 2: 0.0}))
+        return runs
+
+    monkeypatch.setattr(babi, "train_all", fake_train_all)
+    columns = {"1k-joint": ("memn2n-babi-1k",), "10k-joint": ("memn2n-babi-10k",)}
+    (tmp_path / "results").mkdir()
+    kept = {"cpu_minutes": 7.0, "command": "earlier"}
+    (tmp_path / "results" / "memn2n-babi.json").write_text(
+        json.dumps({"columns": {"10k-joint": kept}})
+    )
+    args = SimpleNamespace(out=tmp_path, seeds=2, minutes=None, jobs=1, columns="1k-joint")
+    result = babi.run_babi_benchmark(args, columns)
+    assert list(result["columns"]) == ["1k-joint", "10k-joint"]  # paper order kept
+    assert result["columns"]["10k-joint"] == kept
+    joint = result["columns"]["1k-joint"]
+    assert joint["best"]["seed"] == 0 and joint["command"].startswith(
+        "attnmem bench memn2n-babi --columns 1k-joint --seeds 2"
+    )
+    assert result["total_cpu_minutes"] == pytest.approx(7.0 + 2.0)
+    with pytest.raises(ValueError, match="unknown column"):
+        babi.run_babi_benchmark(SimpleNamespace(**{**vars(args), "columns": "2k"}), columns)

@@ -169,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--minutes", type=float, help="training budget per run (task benchmarks)")
     s.add_argument("--jobs", type=int, default=1, help="runs in parallel (task benchmarks)")
     s.add_argument("--out", default="benchmarks", help="folder for results/ and runs/")
+    s.add_argument(
+        "--columns",
+        help="memn2n-babi: comma-separated columns to (re)run, e.g. 1k-joint; the others "
+        "are kept from the existing result file",
+    )
     s.set_defaults(func=_cmd_bench)
 
     s = sub.add_parser("results", help="README tables from benchmarks/results/*.json")
