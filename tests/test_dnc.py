@@ -10,6 +10,7 @@ from attnmem.memory.dnc import DenseLinkage, DNCAccess, SparseLinkage
 from attnmem.memory.dnc_addressing import (
     allocation_weights,
     directional_weights,
+    link_step,
     link_update,
     precedence_update,
     read_weighting,
@@ -236,6 +237,22 @@ def test_gradcheck_dense_links():
     p, w = _d(2, N, generator=g) / N, _d(2, N, generator=g) / N
     assert gradcheck(link_update, (link, p.detach().requires_grad_(), w.detach().requires_grad_()))
     assert gradcheck(directional_weights, (link, _d(2, 3, N, generator=g)))
+
+
+def test_link_step_matches_the_functions_and_gradcheck():
+    g = torch.Generator().manual_seed(0)
+    N = 5
+    link = (_d(2, N, N, generator=g) / N).detach().requires_grad_()
+    p = (_d(2, N, generator=g) / N).detach().requires_grad_()
+    w = (_d(2, N, generator=g) / N).detach().requires_grad_()
+    reads = _d(2, 3, N, generator=g)
+    new = link_update(link, p, w)
+    expected = (new, *directional_weights(new, reads))
+    for a, b in zip(link_step(link, p, w, reads), expected, strict=True):
+        assert_close(a, b)
+    assert gradcheck(link_step, (link, p, w, reads))
+    # An output left out of the loss (no gradient flowing in) is handled too.
+    assert gradcheck(lambda *a: link_step(*a)[1], (link, p, w, reads))
 
 
 @pytest.mark.parametrize("K", [5, 3])

@@ -21,8 +21,7 @@ from attnmem.attention import content_weights, erase_add_write, soft_read
 from attnmem.memory.dnc_addressing import (
     SparseLink,
     allocation_weights,
-    directional_weights,
-    link_update,
+    link_step,
     precedence_update,
     read_weighting,
     retention,
@@ -194,8 +193,8 @@ class DNCAccess(nn.Module):
         )  # M_t
         link, precedence = state.linkage
         if self.link == "dense":
-            link = link_update(link, precedence, write_weights)  # L_t
-            forward, backward = directional_weights(link, state.read_weights)  # f_t, b_t
+            # L_t, and from it the forward and backward weightings f_t, b_t.
+            link, forward, backward = link_step(link, precedence, write_weights, state.read_weights)
             linkage = DenseLinkage(link, precedence_update(precedence, write_weights))
         else:
             link = sparse_link_update(link, precedence, write_weights)

@@ -93,9 +93,9 @@ def link_update(link: Tensor, precedence: Tensor, write_weights: Tensor) -> Tens
     with w^w and p each summing to <= 1, every row and column sums to <= 1.
     """
     w = write_weights
-    # (1 - w_i - w_j) L + w_i p_j, as L - w_i (L - p_j) - L w_j: two fused ops, no (B, N, N)
+    # (1 - w_i - w_j) L + w_i p_j, as L - w_i (L - p_j) - L w_j: fused ops, no (B, N, N)
     # scale tensor.
-    new = torch.addcmul(link, w.unsqueeze(-1), link - precedence.unsqueeze(-2), value=-1.0)
+    new = torch.addcmul(link, link - precedence.unsqueeze(-2), w.unsqueeze(-1), value=-1.0)
     new = torch.addcmul(new, link, w.unsqueeze(-2), value=-1.0)
     return new * _off_diagonal(link)
 
@@ -115,6 +115,56 @@ def directional_weights(link: Tensor, read_weights: Tensor) -> tuple[Tensor, Ten
     forward = torch.bmm(read_weights, link.transpose(1, 2))  # (B, R, N): sum_j L[i,j] w[j]
     backward = torch.bmm(read_weights, link)  # (B, R, N): sum_i w[i] L[i,j]
     return forward, backward
+
+
+def link_step(
+    link: Tensor, precedence: Tensor, write_weights: Tensor, read_weights: Tensor
+) -> tuple[Tensor, Tensor, Tensor]:
+    """``link_update`` then ``directional_weights`` of the new matrix, in one autograd node.
+
+    link (B, N, N) L_{t-1}; precedence, write_weights (B, N); read_weights (B, R, N) w^r_{t-1}
+    -> L_t (B, N, N), forward f_t and backward b_t (B, R, N); the same values as the two
+    functions. The hand-written backward keeps only L_{t-1} and L_t per step (autograd's
+    generic one keeps more (B, N, N) tensors) and makes about half as many passes over them:
+    the dense link matrix is the DNC's O(N^2) cost.
+    """
+    return _LinkStep.apply(link, precedence, write_weights, read_weights)
+
+
+class _LinkStep(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, link, precedence, write_weights, read_weights):
+        new = link_update(link, precedence, write_weights)
+        forward, backward = directional_weights(new, read_weights)
+        ctx.save_for_backward(link, precedence, write_weights, read_weights, new)
+        return new, forward, backward
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_new, grad_forward, grad_backward):
+        link, precedence, w, read_weights, new = ctx.saved_tensors
+        B, N, _ = link.shape
+        if grad_new is None:
+            grad_new = link.new_zeros(B, N, N)
+        if grad_forward is None:
+            grad_forward = read_weights.new_zeros(read_weights.shape)
+        if grad_backward is None:
+            grad_backward = read_weights.new_zeros(read_weights.shape)
+        # G = dLoss/dL_t in full: from the next step, f = w^r L^T (G += df^T w^r) and
+        # b = w^r L (G += w^r^T db), in one batched matmul; then the zeroed diagonal.
+        left = torch.cat([grad_forward, read_weights], dim=1).transpose(1, 2)  # (B, N, 2R)
+        right = torch.cat([read_weights, grad_backward], dim=1)  # (B, 2R, N)
+        g = torch.baddbmm(grad_new, left, right)
+        g.diagonal(dim1=1, dim2=2).zero_()
+        # Through L_t = L (1 - w_i - w_j) + w_i p_j:
+        grad_link = torch.addcmul(g, g, w.unsqueeze(-1), value=-1.0)
+        grad_link.addcmul_(g, w.unsqueeze(-2), value=-1.0)
+        gl = g * link
+        grad_w = torch.bmm(g, precedence.unsqueeze(-1)).squeeze(-1) - gl.sum(-1) - gl.sum(-2)
+        grad_p = torch.bmm(w.unsqueeze(1), g).squeeze(1)
+        # Through f = w^r L_t^T and b = w^r L_t:
+        grad_read = torch.bmm(grad_forward, new) + torch.bmm(grad_backward, new.transpose(1, 2))
+        return grad_link, grad_p, grad_w, grad_read
 
 
 def read_weighting(modes: Tensor, backward: Tensor, content: Tensor, forward: Tensor) -> Tensor:
