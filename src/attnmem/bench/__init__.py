@@ -47,10 +47,39 @@ def _memn2n_babi(args: Any) -> dict[str, Any]:
     return run_babi_benchmark(args)
 
 
+def _dnc_speed(args: Any) -> dict[str, Any]:
+    from attnmem.bench.dnc import dnc_speed
+
+    result = dnc_speed()
+    result["command"] = "attnmem bench dnc-speed"
+    return write_result("dnc-speed", args.out, result)
+
+
+def _dnc_tasks(args: Any) -> dict[str, Any]:
+    from attnmem.bench.dnc import DNC_TASKS
+    from attnmem.bench.tasks import run_task_benchmark
+
+    return run_task_benchmark("dnc-tasks", DNC_TASKS, args)
+
+
+def _dnc_nan(args: Any) -> dict[str, Any]:
+    from attnmem.bench.dnc import run_nan_benchmark
+
+    return run_nan_benchmark(args)
+
+
 BENCHMARKS: dict[str, Benchmark] = {
     "ntm-speed": Benchmark("NTM training ms per sequence, copy config, batch 1 and 32", _ntm_speed),
     "ntm-tasks": Benchmark("NTM on its five paper tasks (+ LSTM on copy) over seeds", _ntm_tasks),
     "memn2n-babi": Benchmark(
         "MemN2N on bAbI: 1k joint, 1k per task, 10k joint over seeds", _memn2n_babi
+    ),
+    "dnc-speed": Benchmark(
+        "DNC training ms per sequence, dense and sparse links, N = 128, 1024, 4096", _dnc_speed
+    ),
+    "dnc-tasks": Benchmark("DNC on copy, repeat copy and recall over seeds", _dnc_tasks),
+    "dnc-nan": Benchmark(
+        "DNC copy, 20,000 steps per seed (--seeds, default 3; the issue asks 10): NaN/Inf check",
+        _dnc_nan,
     ),
 }

@@ -84,7 +84,28 @@ def _memn2n_babi(result: dict[str, Any]) -> str:
     return memn2n_babi_table(result)
 
 
+def _dnc_speed(result: dict[str, Any]) -> str:
+    from attnmem.bench.dnc import dnc_speed_table
+
+    return dnc_speed_table(result)
+
+
+def _dnc_tasks(result: dict[str, Any]) -> str:
+    from attnmem.bench.dnc import dnc_tasks_table
+
+    return dnc_tasks_table(result)
+
+
+def _dnc_nan(result: dict[str, Any]) -> str:
+    from attnmem.bench.dnc import dnc_nan_table
+
+    return dnc_nan_table(result)
+
+
 RENDERERS = {"ntm-tasks": ntm_tasks_table, "ntm-speed": speed_table, "memn2n-babi": _memn2n_babi}
+RENDERERS["dnc-speed"] = _dnc_speed
+RENDERERS["dnc-tasks"] = _dnc_tasks
+RENDERERS["dnc-nan"] = _dnc_nan
 
 
 def results_markdown(results_dir: str | Path = "benchmarks/results") -> str:

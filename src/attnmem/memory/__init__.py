@@ -1,5 +1,6 @@
 """Layer 2: stateful memory access built from layer-1 attention (see DESIGN.md)."""
 
+from attnmem.memory.dnc import DNCAccess, DNCAccessState, DNCInterface
 from attnmem.memory.memn2n import (
     MemoryEncoder,
     StoryInputs,
@@ -18,4 +19,7 @@ __all__ = [
     "memory_attention",
     "memory_read",
     "position_encoding",
+    "DNCAccess",
+    "DNCAccessState",
+    "DNCInterface",
 ]

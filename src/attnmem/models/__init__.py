@@ -4,6 +4,7 @@
 a model class is built as ``Model(config, input_size, output_size)``.
 """
 
+from attnmem.models.dnc import DNC, DNCConfig, DNCState
 from attnmem.models.lstm import LSTMBaseline, LSTMConfig, LSTMState
 from attnmem.models.memn2n import MemN2N, MemN2NConfig
 from attnmem.models.ntm import NTM, NTMConfig, NTMState
@@ -13,6 +14,7 @@ MODELS = {
     "ntm": (NTMConfig, NTM),
     "lstm": (LSTMConfig, LSTMBaseline),
     "memn2n": (MemN2NConfig, MemN2N),
+    "dnc": (DNCConfig, DNC),
 }
 
 __all__ = [
@@ -26,4 +28,7 @@ __all__ = [
     "NTMConfig",
     "NTMState",
     "Trace",
+    "DNC",
+    "DNCConfig",
+    "DNCState",
 ]
