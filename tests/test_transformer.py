@@ -346,8 +346,68 @@ def test_ut_learns_real_babi_task1(act):
     torch.manual_seed(0)
     config = UniversalTransformerConfig(steps=4, dim=32, heads=2, ffn_dim=64, act=act)
     model = UniversalTransformer(config, task.input_size, task.output_size)
-    train = TrainConfig(steps=500, batch_size=32, lr=2e-3, log_every=50)
+    train = TrainConfig(steps=1000, batch_size=32, lr=5e-3, log_every=50)
     out_dir = tempfile.mkdtemp(prefix="ut-")
     Trainer(model, task, train, out_dir=out_dir, progress=False).fit(resume=False)
     out = task.evaluate(model, None)
-    assert out["error@qa1"] < 0.1, out
+    assert out["error@qa1"] < 0.05, out  # 0.0-0.1% over seeds 0-2, ~20 s
+
+
+# -- figures and report ------------------------------------------------------------------
+
+
+def test_story_views_and_report(tmp_path):
+    from attnmem.datasets import BABI_DIR, babi_file_name
+    from attnmem.experiments import experiment_from_dict, read_experiment
+    from attnmem.runs import load_run, train_run
+    from attnmem.viz.babi import choose_stories
+    from attnmem.viz.report import make_report
+    from attnmem.viz.transformer import ponder_story, story_views
+    from test_memn2n import make_qa1
+
+    folder = tmp_path / "data" / "babi" / BABI_DIR / "en"
+    folder.mkdir(parents=True)
+    make_qa1(folder / babi_file_name(1, "train"), 200, seed=1)
+    make_qa1(folder / babi_file_name(1, "test"), 50, seed=2)
+    data = read_experiment("ut-act-babi-1k")
+    data["task"].update(root=str(tmp_path / "data"), tasks=[1])
+    data["train"].update(steps=20, log_every=10, checkpoint_every=10, max_minutes=0.0)
+    train_run(experiment_from_dict(data), tmp_path / "run", progress=False)
+    _, model, task, _ = load_run(tmp_path / "run")
+    views = story_views(model, task, choose_stories(task, per_task=2))
+    assert len(views) == 2
+    for v in views:
+        story = task.data.test.stories[v.index]
+        n = len(v.sentences)
+        assert v.attention.shape[1:] == (4, n) and 1 <= v.attention.shape[0] <= 6
+        assert (v.attention.sum(-1) <= 1 + 1e-5).all()  # the rest goes to the question itself
+        assert v.ponder.shape == (n + 1,) and (v.ponder >= 1).all()
+        starred = [s for s, sup in zip(v.sentences, v.supporting, strict=True) if sup]
+        assert starred == [" ".join(story.sentences[i]) for i in story.supporting]
+    assert ponder_story(task) is not None
+    out = make_report(tmp_path / "run")
+    page = (out / "index.html").read_text()
+    assert "Attention heads per step" in page and "Ponder time" in page
+    assert (out / "heads_0.png").stat().st_size > 0 and (out / "ponder.png").stat().st_size > 0
+
+
+def test_attention_speed_bench_is_wired():
+    from attnmem.bench import BENCHMARKS
+    from attnmem.bench.attention_speed import (
+        attention_speed,
+        attention_speed_table,
+        naive_attention,
+    )
+    from attnmem.bench.table import RENDERERS
+
+    torch.manual_seed(0)
+    mha = MultiHeadAttention(8, 2)
+    x = torch.randn(2, 5, 8)
+    assert_close(naive_attention(mha, x), mha(x))  # the two timed paths compute the same
+    result = attention_speed(lengths=(4, 8), dim=8, heads=2, budget_seconds=0.01)
+    assert set(result["lengths"]) == {"4", "8"}
+    r = result["lengths"]["8"]
+    assert r["speedup"] == pytest.approx(r["naive_ms"] / r["ours_ms"], rel=0.02)
+    result["command"] = "attnmem bench attention-speed"
+    assert "| 8 |" in attention_speed_table(result)
+    assert "attention-speed" in BENCHMARKS and "attention-speed" in RENDERERS

@@ -47,10 +47,22 @@ def _memn2n_babi(args: Any) -> dict[str, Any]:
     return run_babi_benchmark(args)
 
 
+def _attention_speed(args: Any) -> dict[str, Any]:
+    from attnmem.bench.attention_speed import attention_speed
+
+    result = attention_speed()
+    result["command"] = "attnmem bench attention-speed"
+    return write_result("attention-speed", args.out, result)
+
+
 BENCHMARKS: dict[str, Benchmark] = {
     "ntm-speed": Benchmark("NTM training ms per sequence, copy config, batch 1 and 32", _ntm_speed),
     "ntm-tasks": Benchmark("NTM on its five paper tasks (+ LSTM on copy) over seeds", _ntm_tasks),
     "memn2n-babi": Benchmark(
         "MemN2N on bAbI: 1k joint, 1k per task, 10k joint over seeds", _memn2n_babi
+    ),
+    "attention-speed": Benchmark(
+        "multi-head attention (SDPA fast path) vs naive matmul-softmax, forward + backward",
+        _attention_speed,
     ),
 }

@@ -84,7 +84,14 @@ def _memn2n_babi(result: dict[str, Any]) -> str:
     return memn2n_babi_table(result)
 
 
+def _attention_speed(result: dict[str, Any]) -> str:
+    from attnmem.bench.attention_speed import attention_speed_table
+
+    return attention_speed_table(result)
+
+
 RENDERERS = {"ntm-tasks": ntm_tasks_table, "ntm-speed": speed_table, "memn2n-babi": _memn2n_babi}
+RENDERERS["attention-speed"] = _attention_speed
 
 
 def results_markdown(results_dir: str | Path = "benchmarks/results") -> str:
