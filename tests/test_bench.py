@@ -62,3 +62,15 @@ def test_readme_section_is_generated_from_result_files(tmp_path):
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith("rest\n") and "old" not in text
     assert "0.1 [0, 0.5]" in text
+
+
+def test_every_benchmark_has_a_renderer_that_imports():
+    import importlib
+
+    from attnmem.bench import BENCHMARKS
+    from attnmem.bench.table import RENDERERS
+
+    assert set(RENDERERS) == set(BENCHMARKS)
+    for target in RENDERERS.values():
+        module, function = target.split(":")
+        assert callable(getattr(importlib.import_module(module), function))

@@ -7,6 +7,12 @@ from attnmem.attention.content import (
     dot_product_weights,
 )
 from attnmem.attention.location import circular_shift, interpolate, sharpen
+from attnmem.attention.multihead import (
+    attention_weights,
+    key_padding_mask,
+    scaled_dot_product,
+    scaled_dot_product_reference,
+)
 from attnmem.attention.readwrite import erase_add_write, soft_read
 
 __all__ = [
@@ -19,4 +25,8 @@ __all__ = [
     "interpolate",
     "sharpen",
     "soft_read",
+    "attention_weights",
+    "key_padding_mask",
+    "scaled_dot_product",
+    "scaled_dot_product_reference",
 ]

@@ -68,6 +68,14 @@ def _dnc_nan(args: Any) -> dict[str, Any]:
     return run_nan_benchmark(args)
 
 
+def _attention_speed(args: Any) -> dict[str, Any]:
+    from attnmem.bench.attention_speed import attention_speed
+
+    result = attention_speed()
+    result["command"] = "attnmem bench attention-speed"
+    return write_result("attention-speed", args.out, result)
+
+
 BENCHMARKS: dict[str, Benchmark] = {
     "ntm-speed": Benchmark("NTM training ms per sequence, copy config, batch 1 and 32", _ntm_speed),
     "ntm-tasks": Benchmark("NTM on its five paper tasks (+ LSTM on copy) over seeds", _ntm_tasks),
@@ -81,5 +89,9 @@ BENCHMARKS: dict[str, Benchmark] = {
     "dnc-nan": Benchmark(
         "DNC copy, 20,000 steps per seed (--seeds, default 3; the issue asks 10): NaN/Inf check",
         _dnc_nan,
+    ),
+    "attention-speed": Benchmark(
+        "multi-head attention (SDPA fast path) vs naive matmul-softmax, forward + backward",
+        _attention_speed,
     ),
 }

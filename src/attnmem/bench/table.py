@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -78,42 +79,30 @@ def speed_table(result: dict[str, Any]) -> str:
     )
 
 
-def _memn2n_babi(result: dict[str, Any]) -> str:
-    from attnmem.bench.babi import memn2n_babi_table
-
-    return memn2n_babi_table(result)
-
-
-def _dnc_speed(result: dict[str, Any]) -> str:
-    from attnmem.bench.dnc import dnc_speed_table
-
-    return dnc_speed_table(result)
-
-
-def _dnc_tasks(result: dict[str, Any]) -> str:
-    from attnmem.bench.dnc import dnc_tasks_table
-
-    return dnc_tasks_table(result)
+# name -> "module:function" rendering that benchmark's result as markdown. Imported only
+# when the result exists, so a renderer lives beside the benchmark it belongs to.
+RENDERERS: dict[str, str] = {
+    "ntm-speed": "attnmem.bench.table:speed_table",
+    "ntm-tasks": "attnmem.bench.table:ntm_tasks_table",
+    "memn2n-babi": "attnmem.bench.babi:memn2n_babi_table",
+    "dnc-speed": "attnmem.bench.dnc:dnc_speed_table",
+    "dnc-tasks": "attnmem.bench.dnc:dnc_tasks_table",
+    "dnc-nan": "attnmem.bench.dnc:dnc_nan_table",
+    "attention-speed": "attnmem.bench.attention_speed:attention_speed_table",
+}
 
 
-def _dnc_nan(result: dict[str, Any]) -> str:
-    from attnmem.bench.dnc import dnc_nan_table
-
-    return dnc_nan_table(result)
-
-
-RENDERERS = {"ntm-tasks": ntm_tasks_table, "ntm-speed": speed_table, "memn2n-babi": _memn2n_babi}
-RENDERERS["dnc-speed"] = _dnc_speed
-RENDERERS["dnc-tasks"] = _dnc_tasks
-RENDERERS["dnc-nan"] = _dnc_nan
+def render(name: str, result: dict[str, Any]) -> str:
+    module, function = RENDERERS[name].split(":")
+    return getattr(importlib.import_module(module), function)(result)
 
 
 def results_markdown(results_dir: str | Path = "benchmarks/results") -> str:
     parts = []
-    for name, render in RENDERERS.items():
+    for name in RENDERERS:
         path = Path(results_dir) / f"{name}.json"
         if path.exists():
-            parts.append(render(json.loads(path.read_text())))
+            parts.append(render(name, json.loads(path.read_text())))
         else:
             parts.append(f"_{name}: not run yet (`attnmem bench {name}`)_")
     return "\n\n".join(parts)

@@ -9,12 +9,19 @@ from attnmem.models.lstm import LSTMBaseline, LSTMConfig, LSTMState
 from attnmem.models.memn2n import MemN2N, MemN2NConfig
 from attnmem.models.ntm import NTM, NTMConfig, NTMState
 from attnmem.models.trace import Trace
+from attnmem.models.transformer import TransformerBabi, TransformerConfig
+from attnmem.models.universal_transformer import (
+    UniversalTransformer,
+    UniversalTransformerConfig,
+)
 
 MODELS = {
     "ntm": (NTMConfig, NTM),
     "lstm": (LSTMConfig, LSTMBaseline),
     "memn2n": (MemN2NConfig, MemN2N),
     "dnc": (DNCConfig, DNC),
+    "transformer": (TransformerConfig, TransformerBabi),
+    "universal_transformer": (UniversalTransformerConfig, UniversalTransformer),
 }
 
 __all__ = [
@@ -31,4 +38,8 @@ __all__ = [
     "DNC",
     "DNCConfig",
     "DNCState",
+    "TransformerBabi",
+    "TransformerConfig",
+    "UniversalTransformer",
+    "UniversalTransformerConfig",
 ]

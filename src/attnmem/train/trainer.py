@@ -9,7 +9,10 @@ It knows nothing about any particular model or task. The contract it needs:
 ``task.sample(batch_size, generator, difficulty=...)`` returns an object with
 ``.inputs`` (anything the model takes), ``task.loss(logits, batch)`` and
 ``task.metrics(logits, batch)``; ``model(batch.inputs)`` returns ``(logits, state)``.
-A model may define ``on_train_step(step)`` for step-based schedules.
+A model may define ``on_train_step(step)`` for step-based schedules, and
+``auxiliary_loss(state) -> Tensor``, a term added to the task's loss computed from the
+``state`` its forward returned (e.g. the Universal Transformer's ACT ponder cost); its
+window mean is logged as ``auxiliary_loss``.
 """
 
 from __future__ import annotations
@@ -233,8 +236,12 @@ class Trainer:
                 batch = self.task.sample(
                     self.local_batch, self.generator, difficulty=self.difficulty()
                 )
-                logits, _ = model(batch.inputs)
+                logits, out_state = model(batch.inputs)
                 loss = self.task.loss(logits, batch)
+                if hasattr(self.model, "auxiliary_loss"):  # a model's own loss term, e.g.
+                    aux = self.model.auxiliary_loss(out_state)  # ACT's ponder cost
+                    window["auxiliary_loss"] += aux.item()
+                    loss = loss + aux
                 self._check_finite(loss=loss.detach())
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()

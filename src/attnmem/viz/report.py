@@ -108,6 +108,10 @@ def make_report(
     run_dir = Path(run_dir)
     out = Path(out_dir) if out_dir is not None else run_dir / REPORT_DIR
     experiment, model, task, ckpt = load_run(run_dir)
+    if experiment.model_name in ("transformer", "universal_transformer"):  # heads, ponder
+        from attnmem.viz.transformer import make_transformer_report
+
+        return make_transformer_report(run_dir, out, experiment, model, task, ckpt, compare=compare)
     if experiment.task_name == "babi":  # story tables with hop attention, not sequences
         from attnmem.viz.babi import make_babi_report
 
