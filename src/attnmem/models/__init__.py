@@ -6,6 +6,7 @@ a model class is built as ``Model(config, input_size, output_size)``.
 
 from attnmem.models.lstm import LSTMBaseline, LSTMConfig, LSTMState
 from attnmem.models.memn2n import MemN2N, MemN2NConfig
+from attnmem.models.memnn import MemNN, MemNNConfig
 from attnmem.models.ntm import NTM, NTMConfig, NTMState
 from attnmem.models.trace import Trace
 
@@ -13,6 +14,7 @@ MODELS = {
     "ntm": (NTMConfig, NTM),
     "lstm": (LSTMConfig, LSTMBaseline),
     "memn2n": (MemN2NConfig, MemN2N),
+    "memnn": (MemNNConfig, MemNN),
 }
 
 __all__ = [
@@ -26,4 +28,6 @@ __all__ = [
     "NTMConfig",
     "NTMState",
     "Trace",
+    "MemNN",
+    "MemNNConfig",
 ]
