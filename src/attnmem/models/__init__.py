@@ -7,6 +7,7 @@ a model class is built as ``Model(config, input_size, output_size)``.
 from attnmem.models.dnc import DNC, DNCConfig, DNCState
 from attnmem.models.lstm import LSTMBaseline, LSTMConfig, LSTMState
 from attnmem.models.memn2n import MemN2N, MemN2NConfig
+from attnmem.models.memnn import MemNN, MemNNConfig
 from attnmem.models.ntm import NTM, NTMConfig, NTMState
 from attnmem.models.trace import Trace
 from attnmem.models.transformer import TransformerBabi, TransformerConfig
@@ -22,6 +23,7 @@ MODELS = {
     "dnc": (DNCConfig, DNC),
     "transformer": (TransformerConfig, TransformerBabi),
     "universal_transformer": (UniversalTransformerConfig, UniversalTransformer),
+    "memnn": (MemNNConfig, MemNN),
 }
 
 __all__ = [
@@ -42,4 +44,6 @@ __all__ = [
     "TransformerConfig",
     "UniversalTransformer",
     "UniversalTransformerConfig",
+    "MemNN",
+    "MemNNConfig",
 ]

@@ -11,8 +11,11 @@ It knows nothing about any particular model or task. The contract it needs:
 ``task.metrics(logits, batch)``; ``model(batch.inputs)`` returns ``(logits, state)``.
 A model may define ``on_train_step(step)`` for step-based schedules, and
 ``auxiliary_loss(state) -> Tensor``, a term added to the task's loss computed from the
-``state`` its forward returned (e.g. the Universal Transformer's ACT ponder cost); its
-window mean is logged as ``auxiliary_loss``.
+``state`` its forward returned (e.g. the Universal Transformer's ACT ponder cost; its
+window mean is logged as ``auxiliary_loss``), and ``training_loss(batch) -> (logits, loss)``
+when its loss needs more of the batch than its inputs (MemNN's margin loss on the
+supporting facts): the trainer then uses it instead of ``model(batch.inputs)`` and
+``task.loss`` (metrics still come from ``task.metrics(logits, batch)``).
 """
 
 from __future__ import annotations
@@ -62,6 +65,18 @@ def _distributed() -> tuple[int, int]:
     if dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
+
+
+class ModelLoss(nn.Module):
+    """``forward(batch) = model.training_loss(batch)``: a module, so that DDP (which
+    synchronises gradients of what runs through its ``forward``) can wrap it."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.model.training_loss(batch)
 
 
 class Trainer:
@@ -196,6 +211,9 @@ class Trainer:
         model: nn.Module = self.model
         if c.compile and hasattr(model, "step"):
             model.step = torch.compile(model.step, dynamic=False)
+        own_loss = hasattr(self.model, "training_loss")  # the model's loss, not the task's
+        if own_loss:
+            model = ModelLoss(model)
         if self.world > 1:
             model = nn.parallel.DistributedDataParallel(model)
         log = None
@@ -236,12 +254,15 @@ class Trainer:
                 batch = self.task.sample(
                     self.local_batch, self.generator, difficulty=self.difficulty()
                 )
-                logits, out_state = model(batch.inputs)
-                loss = self.task.loss(logits, batch)
-                if hasattr(self.model, "auxiliary_loss"):  # a model's own loss term, e.g.
-                    aux = self.model.auxiliary_loss(out_state)  # ACT's ponder cost
-                    window["auxiliary_loss"] += aux.item()
-                    loss = loss + aux
+                if own_loss:
+                    logits, loss = model(batch)
+                else:
+                    logits, out_state = model(batch.inputs)
+                    loss = self.task.loss(logits, batch)
+                    if hasattr(self.model, "auxiliary_loss"):  # a model's own loss term, e.g.
+                        aux = self.model.auxiliary_loss(out_state)  # ACT's ponder cost
+                        window["auxiliary_loss"] += aux.item()
+                        loss = loss + aux
                 self._check_finite(loss=loss.detach())
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
