@@ -15,6 +15,13 @@ from attnmem.config import ConfigError, from_dict
 from attnmem.tasks.babi_qa import BabiQAConfig, BabiQATask
 from attnmem.tasks.base import Batch, BitSequenceTask, SequenceTask
 from attnmem.tasks.copy import CopyConfig, CopyTask
+from attnmem.tasks.graphs import (
+    GraphConfig,
+    GraphTask,
+    InferenceConfig,
+    ShortestPathConfig,
+    TraversalConfig,
+)
 from attnmem.tasks.ngrams import (
     DynamicNGramsTask,
     NGramsConfig,
@@ -36,12 +43,17 @@ __all__ = [
     "CopyConfig",
     "CopyTask",
     "DynamicNGramsTask",
+    "GraphConfig",
+    "GraphTask",
+    "InferenceConfig",
     "NGramsConfig",
     "PrioritySortConfig",
     "PrioritySortTask",
     "RepeatCopyConfig",
     "RepeatCopyTask",
     "SequenceTask",
+    "ShortestPathConfig",
+    "TraversalConfig",
     "bayes_optimal_cost_bits",
     "bayes_optimal_probs",
     "make_task",
@@ -54,6 +66,9 @@ TASKS: dict[str, tuple[type, type]] = {
     "ngrams": (NGramsConfig, DynamicNGramsTask),
     "priority_sort": (PrioritySortConfig, PrioritySortTask),
     "babi": (BabiQAConfig, BabiQATask),
+    "graph_traversal": (TraversalConfig, GraphTask),
+    "graph_shortest": (ShortestPathConfig, GraphTask),
+    "graph_inference": (InferenceConfig, GraphTask),
 }
 
 
