@@ -446,3 +446,43 @@ def test_dnc_learns_short_copy(tmp_path):
     metrics = evaluate(model, task, EvalConfig(sequences=200, vary="length", values=(6,)))
     assert metrics["bits_wrong"] < 0.1, metrics
     assert metrics["bits_wrong@6"] < 1.0, metrics
+
+
+# --- experiments and the report ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["dnc-copy", "dnc-repeat-copy", "dnc-recall"])
+def test_dnc_experiments_load(name):
+    from attnmem.experiments import build, load_experiment
+
+    experiment = load_experiment(name)
+    assert experiment.model_name == "dnc" and experiment.train.clock == "cpu"
+    model, task = build(experiment)
+    assert isinstance(model, DNC)
+
+
+def test_report_draws_dnc_memory_use(tmp_path):
+    from attnmem.experiments import load_experiment
+    from attnmem.runs import train_run
+    from attnmem.viz.report import make_report
+
+    tiny = [
+        "train.steps=20",
+        "train.batch_size=4",
+        "train.log_every=10",
+        "train.checkpoint_every=20",
+        "train.compile=false",
+        "train.max_minutes=0",
+        "eval.sequences=10",
+        "eval.values=[10, 20]",
+        "model.memory_rows=24",
+        "model.controller_size=16",
+    ]
+    experiment = load_experiment("dnc-copy", tiny)
+    train_run(experiment, tmp_path / "run", seed=0, progress=False)
+    out = make_report(tmp_path / "run")
+    page = (out / "index.html").read_text()
+    assert "memory_use_length20.png" in page and "DNC memory use" in page
+    assert (out / "memory_use_length20.png").read_bytes()[:4] == b"\x89PNG"
+    # The NTM-style weightings figure is drawn too (head 0 of the trace).
+    assert "weightings_length20.png" in page
