@@ -446,3 +446,71 @@ def test_dnc_learns_short_copy(tmp_path):
     metrics = evaluate(model, task, EvalConfig(sequences=200, vary="length", values=(6,)))
     assert metrics["bits_wrong"] < 0.1, metrics
     assert metrics["bits_wrong@6"] < 1.0, metrics
+
+
+# --- experiments and the report ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["dnc-copy", "dnc-repeat-copy", "dnc-recall"])
+def test_dnc_experiments_load(name):
+    from attnmem.experiments import build, load_experiment
+
+    experiment = load_experiment(name)
+    assert experiment.model_name == "dnc" and experiment.train.clock == "cpu"
+    model, task = build(experiment)
+    assert isinstance(model, DNC)
+
+
+def test_report_draws_dnc_memory_use(tmp_path):
+    from attnmem.experiments import load_experiment
+    from attnmem.runs import train_run
+    from attnmem.viz.report import make_report
+
+    tiny = [
+        "train.steps=20",
+        "train.batch_size=4",
+        "train.log_every=10",
+        "train.checkpoint_every=20",
+        "train.compile=false",
+        "train.max_minutes=0",
+        "eval.sequences=10",
+        "eval.values=[10, 20]",
+        "model.memory_rows=24",
+        "model.controller_size=16",
+    ]
+    experiment = load_experiment("dnc-copy", tiny)
+    train_run(experiment, tmp_path / "run", seed=0, progress=False)
+    out = make_report(tmp_path / "run")
+    page = (out / "index.html").read_text()
+    assert "memory_use_length20.png" in page and "DNC memory use" in page
+    assert (out / "memory_use_length20.png").read_bytes()[:4] == b"\x89PNG"
+    # The NTM-style weightings figure is drawn too (head 0 of the trace).
+    assert "weightings_length20.png" in page
+
+
+def test_dnc_benchmark_tables_and_dense_batch():
+    from attnmem.bench.dnc import dense_batch, dnc_nan_table, dnc_speed_table, dnc_tasks_table
+    from attnmem.bench.table import RENDERERS
+
+    assert {"dnc-speed", "dnc-tasks", "dnc-nan"} <= set(RENDERERS)
+    # 41 float32 N x N matrices per sequence within 2 GiB: 32 at N=128, 8 at 1024, 1 at 4096.
+    assert [dense_batch(n) for n in (128, 1024, 4096)] == [32, 8, 1]
+    speed = {"command": "attnmem bench dnc-speed", "config": "c", "threads": 1, "torch": "x"}
+    for n, batch in ((128, 32), (4096, 1)):
+        speed |= {f"ms_per_sequence@N{n}": 2.0, f"cpu_ms_per_sequence@N{n}": 1.5}
+        speed |= {f"sparse_ms_per_sequence@N{n}": 1.0, f"sparse_cpu_ms_per_sequence@N{n}": 0.5}
+        speed[f"batch@N{n}"] = batch
+    md = dnc_speed_table(speed)
+    assert "| 128 | 32 | 2.0 [1.5] | 1.0 [0.5] |" in md and "| 4096 | 1 |" in md
+    exp = {
+        "budget_minutes": 8.0,
+        "clock": "cpu",
+        "median": {"bits_wrong": 0.1, "cost_bits": 1.0},
+        "min": {"bits_wrong": 0.0, "cost_bits": 0.5},
+        "max": {"bits_wrong": 0.5, "cost_bits": 2.0},
+    }
+    tasks = {"command": "c", "seeds": [0], "note": "n", "total_cpu_minutes": 8.0}
+    md = dnc_tasks_table(tasks | {"experiments": {"dnc-copy": exp}})
+    assert "| dnc-copy | 8.0 cpu min | bits_wrong | 0.1 [0, 0.5] |" in md
+    nan = {"command": "c", "seeds": [0, 1], "steps": 20000, "non_finite_runs": 0, "failed_runs": 0}
+    assert "2 seeds x 20,000 steps" in dnc_nan_table(nan)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -133,15 +134,18 @@ def _nan_run(seed: int, out: Path, steps: int) -> dict[str, Any]:
     log = run_dir.with_suffix(".log")
     with open(log, "w") as f:
         proc = subprocess.run(cmd, env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=f, stderr=f)
-    text = log.read_text()
-    non_finite = "non-finite" in text or " nan" in text.lower() or " inf" in text.lower()
+    text = log.read_text().strip()
+    last = text.splitlines()[-1] if text else ""
+    # The trainer stops at the first NaN/Inf loss or gradient with NonFiniteError, which
+    # the CLI prints as "attnmem train: error: step N: ... nan|inf ...".
+    non_finite = proc.returncode != 0 and re.search(r"\b(nan|inf)\b", last.lower()) is not None
     record: dict[str, Any] = {"seed": seed, "exit": proc.returncode, "non_finite": non_finite}
     eval_path = run_dir / "eval.json"
     if eval_path.exists():
         summary = json.loads(eval_path.read_text())
         record.update(step=summary["step"], bits_wrong=summary["metrics"].get("bits_wrong"))
     if proc.returncode != 0:
-        record["error"] = text.strip().splitlines()[-1] if text.strip() else "?"
+        record["error"] = last or "?"
     return record
 
 

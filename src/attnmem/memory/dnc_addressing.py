@@ -124,9 +124,10 @@ def link_step(
 
     link (B, N, N) L_{t-1}; precedence, write_weights (B, N); read_weights (B, R, N) w^r_{t-1}
     -> L_t (B, N, N), forward f_t and backward b_t (B, R, N); the same values as the two
-    functions. The hand-written backward keeps only L_{t-1} and L_t per step (autograd's
-    generic one keeps more (B, N, N) tensors) and makes about half as many passes over them:
-    the dense link matrix is the DNC's O(N^2) cost.
+    functions. The hand-written backward saves no (B, N, N) tensor but the link matrices
+    themselves (one new one per step; autograd's generic backward of the two functions
+    also keeps L_{t-1} - p_j) and makes fewer passes over them: the dense link matrix is
+    the DNC's O(N^2) cost in time and memory.
     """
     return _LinkStep.apply(link, precedence, write_weights, read_weights)
 

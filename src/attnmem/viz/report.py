@@ -123,6 +123,7 @@ def make_report(
     examples, skipped = _examples(experiment, model, task)
     figures = [_sequences(out, experiment, model, examples, skipped)]
     figures += _weightings(out, experiment, examples)
+    figures += _dnc_memory_use(out, experiment, examples)
     if not any(f.file.startswith("weightings") for f in figures):
         notes.append(
             f"No weighting figure: the {experiment.model_name} model's trace has no "
@@ -556,3 +557,62 @@ def _number(x: Any) -> Any:
     if x is None:
         return ""
     return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x
+
+
+# --- DNC ----------------------------------------------------------------------------------
+
+
+def _dnc_memory_use(out: Path, experiment: Any, examples: list[_Example]) -> list[_Figure]:
+    """The DNC's memory-use figure for models whose trace has read modes and usage."""
+    needed = {"read_weights", "write_weights", "read_modes", "usage"}
+    if not needed <= set(examples[0].trace.steps):
+        return []
+    from attnmem.viz.dnc import memory_use_figure
+
+    figures = []
+    for ex in _weighting_examples(experiment, examples):
+        tr = ex.trace
+        write, read = tr["write_weights"][0, :, 0], tr["read_weights"][0]  # (T, N), (T, R, N)
+        rows = used_rows(torch.cat([write.unsqueeze(1), read], 1).transpose(0, 1))
+        phase = int(torch.nonzero(ex.batch.mask[0] > 0)[0, 0])
+        slug = "_".join(f"{k}{v}" for k, v in ex.setting.items()) or "train"
+        name = _save(
+            memory_use_figure(
+                write,
+                read,
+                tr["read_modes"][0],
+                tr["usage"][0],
+                write_gate=_first(tr, "write_gate"),
+                allocation_gate=_first(tr, "allocation_gate"),
+                free_gates=_first(tr, "free_gates"),
+                rows=rows,
+                phase_start=phase,
+                title=f"{experiment.name}: DNC memory use, {ex.label}",
+            ),
+            out,
+            f"memory_use_{slug}.png",
+        )
+        n = write.shape[-1]
+        crop = (
+            f"All {n} memory rows are shown."
+            if len(rows) == n
+            else f"Memory rows cropped to the {len(rows)} of {n} that some head weighted by more "
+            f"than {WEIGHT_THRESHOLD} (plus {ROW_MARGIN} either side)."
+        )
+        caption = (
+            f"DNC memory use on the {ex.label} example: the write weighting, the read "
+            "weightings (all read heads summed) and the usage of each row over time (white = "
+            "1), then each read head's read modes (backward, content, forward; they sum to 1) "
+            f"and the write, allocation and free gates. {crop} The dashed red line marks the "
+            "first scored step. Paper: Graves et al. 2016 (Nature), Fig. 1 (right) and the "
+            "memory-use panels of Fig. 3."
+        )
+        figures.append(
+            _Figure(name, f"DNC memory use, {ex.label}", caption, "DNC memory use over time")
+        )
+    return figures
+
+
+def _first(trace: Trace, name: str) -> torch.Tensor | None:
+    """Batch item 0 of a per-step tensor of the trace, None if the trace lacks it."""
+    return trace[name][0] if name in trace.steps else None
