@@ -31,7 +31,7 @@ from attnmem.models.memnn import CANDIDATE, QUESTION, SUPPORT, MemNN, MemNNConfi
 from attnmem.runs import load_run, train_run
 from attnmem.tasks.babi_qa import BabiBatch, BabiQAConfig, BabiQATask
 from attnmem.train import TrainConfig, Trainer
-from attnmem.viz.babi import choose_stories, story_tables, table_text
+from attnmem.viz.babi import choose_stories, story_tables, table_html, table_text
 from attnmem.viz.report import make_report
 
 REAL_ROOT = os.environ.get("ATTNMEM_DATA")
@@ -487,6 +487,12 @@ def test_run_and_report_show_hard_attention(fake_root, tmp_path):
     for table in story_tables(model, task, indices):
         assert table.attention.shape == (len(table.sentences), 2)
         assert np.isin(table.attention, (0.0, 1.0)).all()
-        assert "hop 2" in table_text(table)
+        assert table.scores.shape == table.attention.shape
+        # the retrieved memory has the top score of its hop
+        picked = table.attention.sum(0) == 1
+        top = table.scores[table.attention.argmax(0), np.arange(2)]  # (K,) score of the pick
+        assert (top[picked] == table.scores.max(0)[picked]).all()
+        assert "hop 2" in table_text(table) and "score 2" in table_text(table)
+        assert "<th>score 1</th>" in table_html(table)
     page = (make_report(tmp_path / "run") / "index.html").read_text()
-    assert "Hop attention" in page and "test error" in page
+    assert "Hop attention" in page and "test error" in page and "attention is hard" in page
