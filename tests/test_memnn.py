@@ -17,6 +17,7 @@ from torch import nn
 from torch.autograd import gradcheck
 from torch.testing import assert_close
 
+from attnmem.bench.babi import COLUMNS, PAPER, joint_column, memn2n_babi_table
 from attnmem.datasets import BABI_DIR, babi_file_name
 from attnmem.experiments import experiment_from_dict, load_experiment, read_experiment
 from attnmem.memory.memn2n import StoryInputs
@@ -31,7 +32,7 @@ from attnmem.models.memnn import CANDIDATE, QUESTION, SUPPORT, MemNN, MemNNConfi
 from attnmem.runs import load_run, train_run
 from attnmem.tasks.babi_qa import BabiBatch, BabiQAConfig, BabiQATask
 from attnmem.train import TrainConfig, Trainer
-from attnmem.viz.babi import choose_stories, story_tables, table_text
+from attnmem.viz.babi import choose_stories, story_tables, table_html, table_text
 from attnmem.viz.report import make_report
 
 REAL_ROOT = os.environ.get("ATTNMEM_DATA")
@@ -487,6 +488,38 @@ def test_run_and_report_show_hard_attention(fake_root, tmp_path):
     for table in story_tables(model, task, indices):
         assert table.attention.shape == (len(table.sentences), 2)
         assert np.isin(table.attention, (0.0, 1.0)).all()
-        assert "hop 2" in table_text(table)
+        assert table.scores.shape == table.attention.shape
+        # the retrieved memory has the top score of its hop
+        picked = table.attention.sum(0) == 1
+        top = table.scores[table.attention.argmax(0), np.arange(2)]  # (K,) score of the pick
+        assert (top[picked] == table.scores.max(0)[picked]).all()
+        assert "hop 2" in table_text(table) and "score 2" in table_text(table)
+        assert "<th>score 1</th>" in table_html(table)
     page = (make_report(tmp_path / "run") / "index.html").read_text()
-    assert "Hop attention" in page and "test error" in page
+    assert "Hop attention" in page and "test error" in page and "attention is hard" in page
+
+
+def test_bench_table_has_a_memnn_column():
+    def run(seed, errors, valid):
+        metrics = {f"error@qa{t}": e for t, e in errors.items()}
+        metrics |= {f"valid_error@qa{t}": e for t, e in valid.items()}
+        metrics["valid_error"] = sum(valid.values()) / len(valid)
+        return {"seed": seed, "metrics": metrics}
+
+    assert COLUMNS["memnn-1k"] == ("memnn-babi-1k",)
+    assert PAPER["memnn-1k"] == {"mean_error": 0.067, "failed_tasks": 4}
+    memn2n = joint_column([run(0, {1: 0.0, 2: 0.5}, {1: 0.0, 2: 0.5})])
+    memnn = joint_column([run(0, {1: 0.1, 2: 0.02}, {1: 0.1, 2: 0.0})])
+    result = {
+        "command": "attnmem bench memn2n-babi --seeds 1",
+        "note": "n",
+        "total_cpu_minutes": 20.0,
+        "columns": {
+            "1k-joint": {**memn2n, "paper": PAPER["1k-joint"]},
+            "memnn-1k": {**memnn, "paper": PAPER["memnn-1k"]},
+        },
+    }
+    table = memn2n_babi_table(result)
+    assert "memnn-1k best | memnn-1k mean +/- std" in table
+    assert "| 1 | 0.0 | 0.0 +/- 0.0 | 10.0 | 10.0 +/- 0.0 |" in table
+    assert "6.7% / 4 failed" in table and "strongly supervised MemNN, k=2" in table

@@ -44,6 +44,9 @@ class StoryTable:
     supporting: per sentence, whether it is a supporting fact
     attention:  (len(sentences), K) attention at each hop
     question, answer, prediction: text; confidence: the predicted word's probability
+    scores:     (len(sentences), K) each sentence's score at each hop, for models whose
+                attention is hard (MemNN's ``hop_scores``: the fraction of the other
+                memories it is preferred to); None when the trace has none
     """
 
     task: int
@@ -55,6 +58,7 @@ class StoryTable:
     answer: str
     prediction: str
     confidence: float
+    scores: np.ndarray | None = None
 
     @property
     def correct(self) -> bool:
@@ -97,6 +101,7 @@ def story_tables(model: Any, task: Any, indices: Iterable[int]) -> list[StoryTab
         kept = story.sentences[len(story.sentences) - len(slots) :]
         support = set(batch.supporting[0].tolist()) - {-1}
         prediction = int(probs.argmax())
+        scores = trace.steps.get("hop_scores")  # (1, K, N) where attention is hard
         tables.append(
             StoryTable(
                 task=int(split.task[i]),
@@ -108,6 +113,7 @@ def story_tables(model: Any, task: Any, indices: Iterable[int]) -> list[StoryTab
                 answer=story.answer_token,
                 prediction=vocab.itos[prediction],
                 confidence=float(probs[prediction]),
+                scores=None if scores is None else scores[0][:, slots].T.numpy().astype(float),
             )
         )
     return tables
@@ -117,14 +123,16 @@ def table_text(table: StoryTable) -> str:
     """The table as plain text (``*`` marks supporting facts)."""
     K = table.attention.shape[1]
     width = max(len(s) for s in [*table.sentences, "sentence"])
+    scores = table.scores if table.scores is not None else np.zeros((len(table.sentences), 0))
+    header = [f"hop {k + 1}" for k in range(K)] + [f"score {k + 1}" for k in range(scores.shape[1])]
     lines = [
         f"task {table.task}, test question {table.index}",
-        f"  {'sentence':<{width}}  sup  " + "  ".join(f"hop {k + 1}" for k in range(K)),
+        f"  {'sentence':<{width}}  sup  " + "  ".join(f"{h:>5}" for h in header),
     ]
-    for s, sup, row in zip(table.sentences, table.supporting, table.attention, strict=True):
-        lines.append(
-            f"  {s:<{width}}  {'*' if sup else ' ':^3}  " + "  ".join(f"{p:5.2f}" for p in row)
-        )
+    rows = zip(table.sentences, table.supporting, table.attention, scores, strict=True)
+    for s, sup, row, score in rows:
+        cells = [f"{p:5.2f}" for p in row] + [f"{x:7.2f}" for x in score]
+        lines.append(f"  {s:<{width}}  {'*' if sup else ' ':^3}  " + "  ".join(cells))
     mark = "right" if table.correct else "WRONG"
     lines.append(
         f"  question: {table.question}?  answer: {table.answer}  "
@@ -136,23 +144,27 @@ def table_text(table: StoryTable) -> str:
 def table_html(table: StoryTable) -> str:
     """The table as HTML: attention shaded (darker = more), supporting facts in bold."""
     K = table.attention.shape[1]
+    scores = table.scores if table.scores is not None else np.zeros((len(table.sentences), 0))
     rows = [
         "<table>",
         "<tr><th>sentence</th><th>support</th>"
         + "".join(f"<th>hop {k + 1}</th>" for k in range(K))
+        + "".join(f"<th>score {k + 1}</th>" for k in range(scores.shape[1]))
         + "</tr>",
     ]
-    for s, sup, row in zip(table.sentences, table.supporting, table.attention, strict=True):
+    lines = zip(table.sentences, table.supporting, table.attention, scores, strict=True)
+    for s, sup, row, score in lines:
         text = f"<b>{html.escape(s)}</b>" if sup else html.escape(s)
         cells = "".join(
             f'<td class="num" style="background: rgba(200, 40, 40, {min(max(p, 0.0), 1.0):.2f})">'
             f"{p:.2f}</td>"
             for p in row
         )
+        cells += "".join(f'<td class="num">{x:.2f}</td>' for x in score)
         rows.append(f"<tr><td>{text}</td><td>{'yes' if sup else ''}</td>{cells}</tr>")
     mark = "right" if table.correct else "wrong"
     rows.append(
-        f'<tr><td colspan="{K + 2}">question: <b>{html.escape(table.question)}?</b> '
+        f'<tr><td colspan="{K + 2 + scores.shape[1]}">question: <b>{html.escape(table.question)}?</b> '
         f"answer: <b>{html.escape(table.answer)}</b> prediction: "
         f"<b>{html.escape(table.prediction)}</b> ({table.confidence:.2f}, {mark})</td></tr>"
     )
@@ -260,6 +272,13 @@ def make_babi_report(
         "facts in bold), its attention at every hop, the question, the answer and the "
         "prediction (Sukhbaatar et al. 2015, Fig. 2).</p>"
     )
+    if any(t.scores is not None for t in tables):
+        body.append(
+            "<p>The attention is hard here: a hop's column is 1 at the memory it retrieved; "
+            "the score columns show how each memory fared at that hop (for MemNN, the "
+            "fraction of the other memories its write-time score s<sub>Ot</sub> prefers "
+            "it to).</p>"
+        )
     body += [table_html(t) for t in tables]
     body.append('<figure><img src="attention.png" alt="hop attention"></figure>')
     if curves:
