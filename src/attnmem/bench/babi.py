@@ -111,18 +111,24 @@ def per_task_column(runs: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
     }
 
 
-def run_babi_benchmark(args: Any, columns: dict[str, tuple[str, ...]] = COLUMNS) -> dict[str, Any]:
+def run_babi_benchmark(
+    args: Any,
+    columns: dict[str, tuple[str, ...]] = COLUMNS,
+    *,
+    name: str = NAME,
+    paper: dict[str, dict[str, float]] = PAPER,
+) -> dict[str, Any]:
     """Train every experiment of ``columns`` over ``args.seeds`` seeds (``args.minutes``:
     budget per run, default each experiment's ``max_minutes``; ``args.jobs`` in parallel)
-    and write ``<args.out>/results/memn2n-babi.json``."""
+    and write ``<args.out>/results/<name>.json`` (``paper``: the reference per column)."""
     out = Path(args.out)
     seeds = list(range(args.seeds))
     jobs = [(e, s) for exps in columns.values() for e in exps for s in seeds]
     start = time.perf_counter()
     results = train_all(jobs, out, minutes=args.minutes, parallel=args.jobs)
     report: dict[str, Any] = {
-        "benchmark": NAME,
-        "command": f"attnmem bench {NAME} --seeds {args.seeds}"
+        "benchmark": name,
+        "command": f"attnmem bench {name} --seeds {args.seeds}"
         + (f" --minutes {args.minutes}" if args.minutes else "")
         + f" --jobs {args.jobs}",
         "seeds": seeds,
@@ -147,7 +153,7 @@ def run_babi_benchmark(args: Any, columns: dict[str, tuple[str, ...]] = COLUMNS)
         train = read_experiment(exps[0])["train"]
         report["columns"][column] = {
             "experiments": list(exps),
-            "paper": PAPER.get(column, {}),
+            "paper": paper.get(column, {}),
             "budget_minutes": args.minutes or train.get("max_minutes", 0.0),
             "clock": train.get("clock", "wall"),
             "cpu_minutes": round(sum(r.get("cpu_seconds", r["seconds"]) for r in every) / 60, 2),
@@ -165,16 +171,18 @@ def run_babi_benchmark(args: Any, columns: dict[str, tuple[str, ...]] = COLUMNS)
     report["total_cpu_minutes"] = round(
         sum(c["cpu_minutes"] for c in report["columns"].values()), 1
     )
-    return write_result(NAME, out, report)
+    return write_result(name, out, report)
 
 
-def memn2n_babi_table(result: dict[str, Any]) -> str:
+def memn2n_babi_table(
+    result: dict[str, Any], title: str = "MemN2N on bAbI", setting: str = "PE LS RN, 3 hops"
+) -> str:
     """The README table: test error % per task, ours (best of seeds | mean +/- std) beside
     the paper's, for each column."""
     cols = result["columns"]
     head = "| task | " + " | ".join(f"{c} best | {c} mean +/- std" for c in cols) + " |"
     lines = [
-        f"**MemN2N on bAbI** (`{result['command']}`; test error %, PE LS RN, 3 hops; "
+        f"**{title}** (`{result['command']}`; test error %, {setting}; "
         f"{result['note']}; {result['total_cpu_minutes']} CPU minutes in all)",
         "",
         head,

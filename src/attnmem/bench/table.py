@@ -91,7 +91,16 @@ def _attention_speed(result: dict[str, Any]) -> str:
 
 
 RENDERERS = {"ntm-tasks": ntm_tasks_table, "ntm-speed": speed_table, "memn2n-babi": _memn2n_babi}
+
+
+def _ut_babi(result: dict[str, Any]) -> str:
+    from attnmem.bench.ut_babi import ut_babi_table
+
+    return ut_babi_table(result)
+
+
 RENDERERS["attention-speed"] = _attention_speed
+RENDERERS["ut-babi"] = _ut_babi
 
 
 def results_markdown(results_dir: str | Path = "benchmarks/results") -> str:
