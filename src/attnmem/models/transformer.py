@@ -24,6 +24,7 @@ positions (the question last), ``J`` words per sentence, ``d`` model width, ``H`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -144,7 +145,7 @@ class TransformerConfig:
             raise ValueError(f"layers ({self.layers}) must be in 1..24")
 
 
-def check_sizes(c) -> None:
+def check_sizes(c: Any) -> None:
     """Validation shared by the Transformer and Universal Transformer configs."""
     for name in ("dim", "heads", "ffn_dim", "memory_size"):
         if getattr(c, name) < 1:
