@@ -338,19 +338,24 @@ def test_config_errors():
 
 
 @needs_real
-@pytest.mark.parametrize("act", [True])
-def test_ut_learns_real_babi_task1(act):
+@pytest.mark.parametrize("name", ["ut-act", "ut", "transformer"])
+def test_learns_real_babi_task1(name):
     from attnmem.tasks.babi_qa import BabiQAConfig, BabiQATask
 
     task = BabiQATask(BabiQAConfig(tasks=(1,), random_noise=0.0))
     torch.manual_seed(0)
-    config = UniversalTransformerConfig(steps=4, dim=32, heads=2, ffn_dim=64, act=act)
-    model = UniversalTransformer(config, task.input_size, task.output_size)
+    small = dict(dim=32, heads=2, ffn_dim=64)
+    if name == "transformer":
+        vocab = task.input_size
+        model = TransformerBabi(TransformerConfig(layers=2, **small), vocab, vocab)
+    else:
+        config = UniversalTransformerConfig(steps=4, act=name == "ut-act", **small)
+        model = UniversalTransformer(config, task.input_size, task.output_size)
     train = TrainConfig(steps=1000, batch_size=32, lr=5e-3, log_every=50)
     out_dir = tempfile.mkdtemp(prefix="ut-")
     Trainer(model, task, train, out_dir=out_dir, progress=False).fit(resume=False)
     out = task.evaluate(model, None)
-    assert out["error@qa1"] < 0.05, out  # 0.0-0.1% over seeds 0-2, ~20 s
+    assert out["error@qa1"] < 0.05, out  # seed 0: 0.1% (ut-act, ut); ~25-35 CPU s each
 
 
 # -- figures and report ------------------------------------------------------------------
@@ -411,3 +416,31 @@ def test_attention_speed_bench_is_wired():
     result["command"] = "attnmem bench attention-speed"
     assert "| 8 |" in attention_speed_table(result)
     assert "attention-speed" in BENCHMARKS and "attention-speed" in RENDERERS
+
+
+def test_ut_babi_bench_is_wired():
+    from attnmem.bench import BENCHMARKS
+    from attnmem.bench.babi import joint_column
+    from attnmem.bench.table import RENDERERS
+    from attnmem.bench.ut_babi import COLUMNS, PAPER, ut_babi_table
+    from attnmem.config import from_dict
+    from attnmem.experiments import read_experiment
+
+    assert "ut-babi" in BENCHMARKS and "ut-babi" in RENDERERS
+    for column, (experiment,) in COLUMNS.items():
+        e = read_experiment(experiment)
+        model = dict(e["model"])
+        from_dict(MODELS[model.pop("name")][0], model, "model")  # a valid model config
+        assert e["task"]["tasks"] == list(range(1, 21)) and e["train"]["clock"] == "cpu"
+        if column in PAPER:  # the benchmark quotes the experiment's own reference
+            assert e["paper"]["mean_error"] == PAPER[column]["mean_error"]
+    errors = {t: 0.01 * t for t in range(1, 21)}  # tasks 6..20 fail
+    run = {
+        "seed": 0,
+        "metrics": {f"error@qa{t}": e for t, e in errors.items()} | {"valid_error": 0.1},
+    }
+    column = {**joint_column([run]), "paper": PAPER["ut-act-1k"]}
+    result = {"command": "c", "note": "n", "total_cpu_minutes": 1.0, "columns": {"a": column}}
+    table = ut_babi_table(result)
+    assert "Universal Transformer on bAbI" in table and "| failed tasks | **15** |" in table
+    assert "7.8% / 5 failed" in table

@@ -76,6 +76,12 @@ def _attention_speed(args: Any) -> dict[str, Any]:
     return write_result("attention-speed", args.out, result)
 
 
+def _ut_babi(args: Any) -> dict[str, Any]:
+    from attnmem.bench.ut_babi import run_ut_babi_benchmark
+
+    return run_ut_babi_benchmark(args)
+
+
 BENCHMARKS: dict[str, Benchmark] = {
     "ntm-speed": Benchmark("NTM training ms per sequence, copy config, batch 1 and 32", _ntm_speed),
     "ntm-tasks": Benchmark("NTM on its five paper tasks (+ LSTM on copy) over seeds", _ntm_tasks),
@@ -93,5 +99,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     "attention-speed": Benchmark(
         "multi-head attention (SDPA fast path) vs naive matmul-softmax, forward + backward",
         _attention_speed,
+    ),
+    "ut-babi": Benchmark(
+        "Universal Transformer (+ACT) and Transformer on bAbI 1k/10k joint over seeds", _ut_babi
     ),
 }

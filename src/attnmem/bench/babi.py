@@ -129,23 +129,30 @@ def _selected(columns: dict[str, tuple[str, ...]], names: str | None) -> dict[st
     return {c: columns[c] for c in wanted}
 
 
-def run_babi_benchmark(args: Any, columns: dict[str, tuple[str, ...]] = COLUMNS) -> dict[str, Any]:
+def run_babi_benchmark(
+    args: Any,
+    columns: dict[str, tuple[str, ...]] = COLUMNS,
+    *,
+    name: str = NAME,
+    paper: dict[str, dict[str, float]] = PAPER,
+) -> dict[str, Any]:
     """Train every experiment of the chosen columns (``args.columns``, default all) over
     ``args.seeds`` seeds (``args.minutes``: budget per run, default each experiment's
-    ``max_minutes``; ``args.jobs`` in parallel) and write ``<args.out>/results/memn2n-babi.json``.
+    ``max_minutes``; ``args.jobs`` in parallel) and write ``<args.out>/results/<name>.json``
+    (``paper``: the reference per column).
 
-    Columns not chosen are kept from the existing result file, so the three columns can
-    be run one at a time; each column records the command that produced it."""
+    Columns not chosen are kept from the existing result file, so the columns can be run
+    one at a time; each column records the command that produced it."""
     out = Path(args.out)
     chosen = _selected(columns, getattr(args, "columns", None))
     seeds = list(range(args.seeds))
     jobs = [(e, s) for exps in chosen.values() for e in exps for s in seeds]
     start = time.perf_counter()
     results = train_all(jobs, out, minutes=args.minutes, parallel=args.jobs)
-    path = out / "results" / f"{NAME}.json"
+    path = out / "results" / f"{name}.json"
     previous = json.loads(path.read_text())["columns"] if path.exists() else {}
     report: dict[str, Any] = {
-        "benchmark": NAME,
+        "benchmark": name,
         "note": (
             "test error 0-1; failed = error > 5%; best = best of seeds picked by validation "
             "error (never test); each run single-threaded, budgets are CPU minutes per run"
@@ -166,13 +173,13 @@ def run_babi_benchmark(args: Any, columns: dict[str, tuple[str, ...]] = COLUMNS)
         every = [r for e in exps for r in runs[e]]
         train = read_experiment(exps[0])["train"]
         report["columns"][column] = {
-            "command": f"attnmem bench {NAME} --columns {column} --seeds {args.seeds}"
+            "command": f"attnmem bench {name} --columns {column} --seeds {args.seeds}"
             + (f" --minutes {args.minutes}" if args.minutes else "")
             + f" --jobs {args.jobs}",
             "seeds": seeds,
             "wall_minutes": wall_minutes,
             "experiments": list(exps),
-            "paper": PAPER.get(column, {}),
+            "paper": paper.get(column, {}),
             "budget_minutes": args.minutes or train.get("max_minutes", 0.0),
             "clock": train.get("clock", "wall"),
             "cpu_minutes": round(sum(r.get("cpu_seconds", r["seconds"]) for r in every) / 60, 2),
@@ -192,16 +199,18 @@ def run_babi_benchmark(args: Any, columns: dict[str, tuple[str, ...]] = COLUMNS)
     report["total_cpu_minutes"] = round(
         sum(c["cpu_minutes"] for c in report["columns"].values()), 1
     )
-    return write_result(NAME, out, report)
+    return write_result(name, out, report)
 
 
-def memn2n_babi_table(result: dict[str, Any]) -> str:
+def memn2n_babi_table(
+    result: dict[str, Any], title: str = "MemN2N on bAbI", setting: str = "PE LS RN, 3 hops"
+) -> str:
     """The README table: test error % per task, ours (best of seeds | mean +/- std) beside
     the paper's, for each column."""
     cols = result["columns"]
     head = "| task | " + " | ".join(f"{c} best | {c} mean +/- std" for c in cols) + " |"
     lines = [
-        f"**MemN2N on bAbI** (test error %, PE LS RN, 3 hops; "
+        f"**{title}** (test error %, {setting}; "
         f"{result['note']}; {result['total_cpu_minutes']} CPU minutes in all)",
         "",
         *[

@@ -89,6 +89,7 @@ RENDERERS: dict[str, str] = {
     "dnc-tasks": "attnmem.bench.dnc:dnc_tasks_table",
     "dnc-nan": "attnmem.bench.dnc:dnc_nan_table",
     "attention-speed": "attnmem.bench.attention_speed:attention_speed_table",
+    "ut-babi": "attnmem.bench.ut_babi:ut_babi_table",
 }
 
 

@@ -24,6 +24,7 @@ positions (the question last), ``J`` words per sentence, ``d`` model width, ``H`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -144,7 +145,7 @@ class TransformerConfig:
             raise ValueError(f"layers ({self.layers}) must be in 1..24")
 
 
-def check_sizes(c) -> None:
+def check_sizes(c: Any) -> None:
     """Validation shared by the Transformer and Universal Transformer configs."""
     for name in ("dim", "heads", "ffn_dim", "memory_size"):
         if getattr(c, name) < 1:
@@ -158,8 +159,8 @@ def check_sizes(c) -> None:
 class BabiEncoder(nn.Module):
     """Story and question -> the sequence a Transformer reads, and its answer head.
 
-    x_i = sum_j l_j * E w_ij (MemN2N's position encoding ``l``) for each sentence i,
-    x_q = sum_j l_j * E q_j + e_q for the question (``e_q`` a learned marker).
+    x_i = sqrt(d) sum_j l_j * E w_ij (MemN2N's position encoding ``l``) for each sentence i,
+    x_q = sqrt(d) sum_j l_j * E q_j + e_q for the question (``e_q`` a learned marker).
 
     ``encode(inputs)`` -> x (B, T=N+1, d), present (B, T) bool (empty memory slots are
     False; the question always True). ``answer(h)``: final states (B, T, d) -> logits
@@ -168,7 +169,7 @@ class BabiEncoder(nn.Module):
 
     def __init__(self, vocab_size: int, dim: int, memory_size: int, init_std: float) -> None:
         super().__init__()
-        self.memory_size = memory_size
+        self.memory_size, self.scale = memory_size, dim**0.5
         self.words = nn.Parameter(torch.randn(vocab_size, dim) * init_std)  # E
         self.question = nn.Parameter(torch.zeros(dim))  # e_q
         self.norm = nn.LayerNorm(dim)
@@ -183,7 +184,9 @@ class BabiEncoder(nn.Module):
                 f"got shape {tuple(story.shape)}"
             )
         both = torch.cat([story, query.unsqueeze(1)], dim=1)  # (B, N+1, J)
-        x = embed_sentences(both, self.words, position=True)  # (B, T, d)
+        # Scaled by sqrt(d) (Vaswani et al. 2017, sec. 3.4) so that the sentences are not
+        # drowned by the sinusoidal position (and timestep) encodings, of size ~1 per unit.
+        x = embed_sentences(both, self.words, position=True) * self.scale  # (B, T, d)
         x = x + torch.cat([x.new_zeros(N, x.shape[-1]), self.question.unsqueeze(0)])  # + e_q
         present = torch.cat([mask, mask.new_ones(mask.shape[0], 1)], dim=1)  # (B, T)
         return x, present

@@ -18,6 +18,12 @@ through the trainer's ``auxiliary_loss`` hook (see :meth:`UniversalTransformer.a
 Halted positions are still transformed (their states keep being attended to by the
 others) but their outputs no longer change.
 
+A known trap of this halting rule (seen here on bAbI): a position whose first p exceeds
+1 - epsilon halts at step 1 with R = 1, where its output weight no longer depends on p,
+so neither the task loss nor the ponder cost gives the halting unit a gradient there;
+the ponder cost (d rho / d p = -1 for every p before halting) pushes positions towards
+that dead zone, and runs can end with every position taking one step.
+
 bAbI input as in the paper (sec. 3.1): one vector per sentence (MemN2N position encoding),
 the question appended as the last position; :class:`attnmem.models.transformer.BabiEncoder`.
 
