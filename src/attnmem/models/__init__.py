@@ -4,15 +4,19 @@
 a model class is built as ``Model(config, input_size, output_size)``.
 """
 
+from attnmem.models.act import ACT, ACTConfig, ACTState
 from attnmem.models.lstm import LSTMBaseline, LSTMConfig, LSTMState
 from attnmem.models.memn2n import MemN2N, MemN2NConfig
 from attnmem.models.ntm import NTM, NTMConfig, NTMState
+from attnmem.models.rnn import RNNBaseline, RNNConfig, RNNState
 from attnmem.models.trace import Trace
 
 MODELS = {
     "ntm": (NTMConfig, NTM),
     "lstm": (LSTMConfig, LSTMBaseline),
     "memn2n": (MemN2NConfig, MemN2N),
+    "act": (ACTConfig, ACT),
+    "rnn": (RNNConfig, RNNBaseline),
 }
 
 __all__ = [
@@ -26,4 +30,10 @@ __all__ = [
     "NTMConfig",
     "NTMState",
     "Trace",
+    "ACT",
+    "ACTConfig",
+    "ACTState",
+    "RNNBaseline",
+    "RNNConfig",
+    "RNNState",
 ]

@@ -12,15 +12,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from attnmem.config import ConfigError, from_dict
+from attnmem.tasks.addition import AdditionConfig, AdditionTask
 from attnmem.tasks.babi_qa import BabiQAConfig, BabiQATask
 from attnmem.tasks.base import Batch, BitSequenceTask, SequenceTask
 from attnmem.tasks.copy import CopyConfig, CopyTask
+from attnmem.tasks.logic import LogicConfig, LogicTask
 from attnmem.tasks.ngrams import (
     DynamicNGramsTask,
     NGramsConfig,
     bayes_optimal_cost_bits,
     bayes_optimal_probs,
 )
+from attnmem.tasks.number_sort import NumberSortConfig, NumberSortTask
+from attnmem.tasks.parity import ParityConfig, ParityTask
 from attnmem.tasks.priority_sort import PrioritySortConfig, PrioritySortTask
 from attnmem.tasks.recall import AssociativeRecallConfig, AssociativeRecallTask
 from attnmem.tasks.repeat_copy import RepeatCopyConfig, RepeatCopyTask
@@ -45,6 +49,14 @@ __all__ = [
     "bayes_optimal_cost_bits",
     "bayes_optimal_probs",
     "make_task",
+    "ParityConfig",
+    "ParityTask",
+    "LogicConfig",
+    "LogicTask",
+    "AdditionConfig",
+    "AdditionTask",
+    "NumberSortConfig",
+    "NumberSortTask",
 ]
 
 TASKS: dict[str, tuple[type, type]] = {
@@ -54,6 +66,10 @@ TASKS: dict[str, tuple[type, type]] = {
     "ngrams": (NGramsConfig, DynamicNGramsTask),
     "priority_sort": (PrioritySortConfig, PrioritySortTask),
     "babi": (BabiQAConfig, BabiQATask),
+    "parity": (ParityConfig, ParityTask),
+    "logic": (LogicConfig, LogicTask),
+    "addition": (AdditionConfig, AdditionTask),
+    "number_sort": (NumberSortConfig, NumberSortTask),
 }
 
 

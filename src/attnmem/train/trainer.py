@@ -9,7 +9,10 @@ It knows nothing about any particular model or task. The contract it needs:
 ``task.sample(batch_size, generator, difficulty=...)`` returns an object with
 ``.inputs`` (anything the model takes), ``task.loss(logits, batch)`` and
 ``task.metrics(logits, batch)``; ``model(batch.inputs)`` returns ``(logits, state)``.
-A model may define ``on_train_step(step)`` for step-based schedules.
+A model may define ``on_train_step(step)`` for step-based schedules,
+``auxiliary_loss(state)`` for a term of its own added to the task's loss (ACT's
+ponder cost), and ``state_metrics(state)`` for metrics read from the state its
+forward returned (ACT's ``mean_ponder``); ``evaluate`` reports those too.
 """
 
 from __future__ import annotations
@@ -233,8 +236,10 @@ class Trainer:
                 batch = self.task.sample(
                     self.local_batch, self.generator, difficulty=self.difficulty()
                 )
-                logits, _ = model(batch.inputs)
+                logits, state = model(batch.inputs)
                 loss = self.task.loss(logits, batch)
+                if hasattr(self.model, "auxiliary_loss"):  # a model's own cost term, e.g.
+                    loss = loss + self.model.auxiliary_loss(state)  # ACT's ponder cost
                 self._check_finite(loss=loss.detach())
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -249,6 +254,9 @@ class Trainer:
                 window["loss"] += loss.item()
                 for k, v in self.task.metrics(logits.detach(), batch).items():
                     window[k] += v
+                if hasattr(self.model, "state_metrics"):  # e.g. ACT's mean_ponder
+                    for k, v in self.model.state_metrics(state).items():
+                        window[k] += v
                 window_steps += 1
                 bar.update(1)
                 if self.step % c.log_every == 0:
