@@ -47,10 +47,24 @@ def _memn2n_babi(args: Any) -> dict[str, Any]:
     return run_babi_benchmark(args)
 
 
+def _act(args: Any) -> dict[str, Any]:
+    from attnmem.bench.act import ACT_ALL, run_act_benchmark
+
+    return run_act_benchmark("act", ACT_ALL, args)
+
+
+def _act_parity(args: Any) -> dict[str, Any]:
+    from attnmem.bench.act import ACT_PARITY, run_act_benchmark
+
+    return run_act_benchmark("act-parity", ACT_PARITY, args)
+
+
 BENCHMARKS: dict[str, Benchmark] = {
     "ntm-speed": Benchmark("NTM training ms per sequence, copy config, batch 1 and 32", _ntm_speed),
     "ntm-tasks": Benchmark("NTM on its five paper tasks (+ LSTM on copy) over seeds", _ntm_tasks),
     "memn2n-babi": Benchmark(
         "MemN2N on bAbI: 1k joint, 1k per task, 10k joint over seeds", _memn2n_babi
     ),
+    "act": Benchmark("ACT and the same RNN without it on parity, logic, addition, sort", _act),
+    "act-parity": Benchmark("ACT and the same RNN without it on 64-element parity", _act_parity),
 }

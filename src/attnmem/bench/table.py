@@ -84,7 +84,15 @@ def _memn2n_babi(result: dict[str, Any]) -> str:
     return memn2n_babi_table(result)
 
 
+def _act(result: dict[str, Any]) -> str:
+    from attnmem.bench.act import act_table
+
+    return act_table(result)
+
+
 RENDERERS = {"ntm-tasks": ntm_tasks_table, "ntm-speed": speed_table, "memn2n-babi": _memn2n_babi}
+RENDERERS["act-parity"] = _act
+RENDERERS["act"] = _act
 
 
 def results_markdown(results_dir: str | Path = "benchmarks/results") -> str:
