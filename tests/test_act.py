@@ -371,3 +371,99 @@ def test_act_learns_parity_of_small_vectors(tmp_path):
     metrics = evaluate(model, task, EvalConfig(sequences=1000, batch_size=500))
     assert metrics["accuracy"] >= 0.95, metrics
     assert metrics["mean_ponder"] > 1.5
+
+
+# --- experiments, report, figures and the benchmark --------------------------------
+
+ACT_EXPERIMENTS = [
+    f"{m}-{t}" for t in ("parity", "logic", "addition", "sort") for m in ("act", "rnn")
+]
+
+
+@pytest.mark.parametrize("name", ACT_EXPERIMENTS)
+def test_act_experiments_build_and_run(name):
+    from attnmem.experiments import build, load_experiment
+
+    experiment = load_experiment(name)
+    assert experiment.train.clock == "cpu" and experiment.train.max_minutes > 0
+    assert "accuracy" in experiment.eval.metrics
+    model, task = build(experiment)
+    batch = task.sample(2, torch.Generator().manual_seed(0))
+    logits, _ = model(batch.inputs)
+    assert logits.shape[:2] == batch.targets.shape[:2] and logits.shape[-1] == task.output_size
+    assert (name.startswith("act")) == hasattr(model, "auxiliary_loss")
+
+
+@pytest.mark.parametrize(
+    "name, overrides",
+    [
+        ("act-parity", ["task.size=8", "eval.values=[1, 8]"]),
+        ("rnn-logic", ["eval.values=[1, 2]"]),
+        ("act-addition", ["eval.values=[1, 2]", "model.hidden_size=8"]),
+    ],
+)
+def test_report_of_act_task_runs(tmp_path, name, overrides):
+    from attnmem.experiments import load_experiment
+    from attnmem.runs import train_run
+    from attnmem.viz.report import make_report
+
+    common = ["train.steps=4", "train.log_every=2", "train.checkpoint_every=4"]
+    common += ["eval.sequences=20", "eval.batch_size=10"]
+    experiment = load_experiment(name, common + overrides)
+    summary = train_run(experiment, tmp_path / "run", progress=False)
+    assert "accuracy@" + str(experiment.eval.values[0]) in summary["metrics"]
+    out = make_report(tmp_path / "run")
+    files = {p.name for p in out.iterdir()}
+    assert {"index.html", "by_setting.png", "learning_curves.png"} <= files
+    assert ("ponder.png" in files) == name.startswith("act")
+    page = (out / "index.html").read_text()
+    assert "Graves 2016" in page and "accuracy" in page
+
+
+def test_tau_figure_draws():
+    from attnmem.viz.act import tau_figure
+
+    rows = [
+        {"tau": tau, "error_mean": e, "error_std": 0.01, "ponder_mean": p, "ponder_std": 0.1}
+        for tau, e, p in [(1e-3, 0.1, 4.0), (1e-2, 0.2, 2.0), (1e-1, 0.4, 1.2)]
+    ]
+    fig = tau_figure(rows, baseline_error=(0.45, 0.02))
+    assert len(fig.axes) == 2 and fig.axes[0].get_xscale() == "log"
+
+
+def test_bench_mean_std_and_best_seed_by_training_accuracy(tmp_path):
+    """The best seed is the one with the best *training* accuracy, even when another
+    seed has the better test accuracy; mean and std are over all seeds."""
+    import json
+
+    from attnmem.bench.act import act_table, add_mean_std_and_best
+
+    runs = []
+    for seed, (train_acc, test_acc) in enumerate([(0.9, 0.5), (0.95, 0.7), (0.6, 0.9)]):
+        folder = tmp_path / "runs" / f"act-parity-seed{seed}"
+        folder.mkdir(parents=True)
+        lines = [{"step": 50, "accuracy": 0.1}, {"step": 100, "accuracy": train_acc}]
+        (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+        runs.append(
+            {"seed": seed, "step": 100, "metrics": {"accuracy": test_acc, "mean_ponder": 3.0}}
+        )
+    report = {
+        "command": "attnmem bench act-parity --seeds 3 --jobs 1",
+        "seeds": [0, 1, 2],
+        "note": "n",
+        "total_cpu_minutes": 1.0,
+        "experiments": {
+            "act-parity": {
+                "runs": runs,
+                "budget_minutes": 2.0,
+                "clock": "cpu",
+                "paper": {"result": "near 0"},
+            }
+        },
+    }
+    out = add_mean_std_and_best(report, tmp_path)["experiments"]["act-parity"]
+    assert out["mean"]["accuracy"] == pytest.approx(0.7)
+    assert out["std"]["accuracy"] == pytest.approx(0.2)
+    assert out["best"]["seed"] == 1 and out["best"]["metrics"]["accuracy"] == 0.7
+    table = act_table(report)
+    assert "| act-parity | 2.0 cpu min | 100 | 0.3 ± 0.2 | 0.3 | 3 ± 0 | near 0 |" in table
