@@ -467,3 +467,31 @@ def test_bench_mean_std_and_best_seed_by_training_accuracy(tmp_path):
     assert out["best"]["seed"] == 1 and out["best"]["metrics"]["accuracy"] == 0.7
     table = act_table(report)
     assert "| act-parity | 2.0 cpu min | 100 | 0.3 ± 0.2 | 0.3 | 3 ± 0 | near 0 |" in table
+
+
+def test_tau_benchmark_writes_rows_and_figure(tmp_path):
+    """act-tau with a stand-in for training: rows hold mean/std over seeds per tau."""
+    from types import SimpleNamespace
+
+    from attnmem.bench.act import TAUS, run_tau_benchmark
+
+    def fake_train(name, tau, seed, out, minutes):
+        return {
+            "seed": seed,
+            "cpu_seconds": 60.0,
+            "metrics": {"accuracy": 1 - tau - seed * 0.01, "mean_ponder": 1 + 1 / (tau * 100)},
+        }
+
+    args = SimpleNamespace(out=str(tmp_path), seeds=2, jobs=1, minutes=None)
+    result = run_tau_benchmark(args, train=fake_train)
+    assert [r["tau"] for r in result["rows"]] == list(TAUS)
+    row = result["rows"][1]
+    assert row["error_mean"] == pytest.approx(TAUS[1] + 0.005)
+    assert row["error_std"] == pytest.approx(0.01 / 2**0.5)
+    assert row["seeds"] == [0, 1]
+    assert (tmp_path / "results" / "act-tau.json").exists()
+    assert (tmp_path / "results" / "act-tau.png").exists()
+    from attnmem.bench.table import results_markdown
+
+    markdown = results_markdown(tmp_path / "results")
+    assert "| 0.001 | 0.006 ± 0.0071 |" in markdown

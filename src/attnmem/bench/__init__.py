@@ -59,6 +59,12 @@ def _act_parity(args: Any) -> dict[str, Any]:
     return run_act_benchmark("act-parity", ACT_PARITY, args)
 
 
+def _act_tau(args: Any) -> dict[str, Any]:
+    from attnmem.bench.act import run_tau_benchmark
+
+    return run_tau_benchmark(args)
+
+
 BENCHMARKS: dict[str, Benchmark] = {
     "ntm-speed": Benchmark("NTM training ms per sequence, copy config, batch 1 and 32", _ntm_speed),
     "ntm-tasks": Benchmark("NTM on its five paper tasks (+ LSTM on copy) over seeds", _ntm_tasks),
@@ -67,4 +73,5 @@ BENCHMARKS: dict[str, Benchmark] = {
     ),
     "act": Benchmark("ACT and the same RNN without it on parity, logic, addition, sort", _act),
     "act-parity": Benchmark("ACT and the same RNN without it on 64-element parity", _act_parity),
+    "act-tau": Benchmark("ACT on parity at time penalties 1e-4 to 1e-1 over seeds", _act_tau),
 }

@@ -98,3 +98,108 @@ def act_table(result: dict[str, Any]) -> str:
             f"{best_error} | {_pm(x, 'mean_ponder')} | {x['paper'].get('result', '')} |"
         )
     return "\n".join(lines)
+
+
+# --- error and ponder time against the time penalty (paper Fig. 4) -------------------
+
+TAUS = (1e-4, 1e-3, 1e-2, 1e-1)
+
+
+def _train_with_tau(name: str, tau: float, seed: int, out: Path, minutes: float | None) -> dict:
+    """One single-threaded training process of ``name`` with ``model.time_penalty = tau``."""
+    import os
+    import subprocess
+    import sys
+
+    run_dir = out / "runs" / f"{name}-tau{tau:g}-seed{seed}"
+    cmd = [sys.executable, "-m", "attnmem.cli", "train", name, "--seed", str(seed)]
+    cmd += ["--out", str(run_dir), "--quiet", "--set", f"model.time_penalty={tau}"]
+    if minutes is not None:
+        cmd += ["--max-minutes", str(minutes)]
+    log = run_dir.with_suffix(".log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as f:
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        proc = subprocess.run(cmd, env=env, stdout=f, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed (exit {proc.returncode}); see {log}")
+    return json.loads((run_dir / "eval.json").read_text())
+
+
+def tau_rows(runs: dict[float, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Per tau: mean and std over seeds of the sequence error and the mean ponder time."""
+    rows = []
+    for tau, summaries in sorted(runs.items()):
+        error = [1.0 - s["metrics"]["accuracy"] for s in summaries]
+        ponder = [s["metrics"]["mean_ponder"] for s in summaries]
+        rows.append(
+            {
+                "tau": tau,
+                "error_mean": statistics.fmean(error),
+                "error_std": statistics.stdev(error) if len(error) > 1 else 0.0,
+                "ponder_mean": statistics.fmean(ponder),
+                "ponder_std": statistics.stdev(ponder) if len(ponder) > 1 else 0.0,
+                "seeds": [s["seed"] for s in summaries],
+                "cpu_minutes": round(sum(s.get("cpu_seconds", 0.0) for s in summaries) / 60, 2),
+            }
+        )
+    return rows
+
+
+def run_tau_benchmark(args: Any, *, experiment: str = "act-parity", train=_train_with_tau):
+    """``attnmem bench act-tau``: ``experiment`` at every tau in ``TAUS`` over seeds; writes
+    ``results/act-tau.json`` and ``results/act-tau.png`` (error and ponder against tau,
+    with the RNN without ACT from ``results/act-parity.json`` when it exists)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from attnmem.viz.act import tau_figure
+
+    out = Path(args.out)
+    jobs = [(tau, seed) for tau in TAUS for seed in range(args.seeds)]
+    runs: dict[float, list[dict[str, Any]]] = {tau: [] for tau in TAUS}
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = {
+            pool.submit(train, experiment, tau, seed, out, args.minutes): tau for tau, seed in jobs
+        }
+        for future, tau in futures.items():
+            runs[tau].append(future.result())
+    rows = tau_rows(runs)
+    baseline = None
+    parity = out / "results" / "act-parity.json"
+    if parity.exists():
+        rnn = json.loads(parity.read_text())["experiments"].get("rnn-parity")
+        if rnn and "mean" in rnn:
+            baseline = (1.0 - rnn["mean"]["accuracy"], rnn["std"]["accuracy"])
+    result = {
+        "benchmark": "act-tau",
+        "experiment": experiment,
+        "command": f"attnmem bench act-tau --seeds {args.seeds}"
+        + (f" --minutes {args.minutes}" if args.minutes else "")
+        + f" --jobs {args.jobs}",
+        "rows": rows,
+        "baseline_error": baseline,
+    }
+    path = write_result("act-tau", out, result)
+    fig = tau_figure(rows, baseline_error=baseline, title=f"{experiment}: error and ponder vs tau")
+    fig.savefig(out / "results" / "act-tau.png", dpi=110)
+    return path
+
+
+def act_tau_table(result: dict[str, Any]) -> str:
+    """Markdown: sequence error and mean ponder time per time penalty (mean ± std)."""
+    lines = [
+        f"**ACT time penalty** ({result['experiment']}; `{result['command']}`; mean ± std over "
+        "seeds; figure `benchmarks/results/act-tau.png`)",
+        "",
+        "| tau | sequence error | mean ponder | CPU min |",
+        "|---|---|---|---|",
+    ]
+    for r in result["rows"]:
+        lines.append(
+            f"| {r['tau']:g} | {r['error_mean']:.3g} ± {r['error_std']:.2g} | "
+            f"{r['ponder_mean']:.3g} ± {r['ponder_std']:.2g} | {r['cpu_minutes']} |"
+        )
+    if result.get("baseline_error"):
+        mean, std = result["baseline_error"]
+        lines.append(f"| without ACT | {mean:.3g} ± {std:.2g} | 1 | |")
+    return "\n".join(lines)

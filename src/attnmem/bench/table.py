@@ -95,6 +95,15 @@ RENDERERS["act-parity"] = _act
 RENDERERS["act"] = _act
 
 
+def _act_tau(result: dict[str, Any]) -> str:
+    from attnmem.bench.act import act_tau_table
+
+    return act_tau_table(result)
+
+
+RENDERERS["act-tau"] = _act_tau
+
+
 def results_markdown(results_dir: str | Path = "benchmarks/results") -> str:
     parts = []
     for name, render in RENDERERS.items():
