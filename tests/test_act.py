@@ -376,7 +376,7 @@ def test_act_learns_parity_of_small_vectors(tmp_path):
 # --- experiments, report, figures and the benchmark --------------------------------
 
 ACT_EXPERIMENTS = [
-    f"{m}-{t}" for t in ("parity", "logic", "addition", "sort") for m in ("act", "rnn")
+    f"{m}-{t}" for t in ("parity", "parity-8", "logic", "addition", "sort") for m in ("act", "rnn")
 ]
 
 

@@ -18,8 +18,10 @@ from typing import Any
 from attnmem.bench import write_result
 
 ACT_PARITY = ("act-parity", "rnn-parity")
+ACT_PARITY_8 = ("act-parity-8", "rnn-parity-8")  # a size our CPU budget can train
 ACT_ALL = (
     *ACT_PARITY,
+    *ACT_PARITY_8,
     "act-logic",
     "rnn-logic",
     "act-addition",

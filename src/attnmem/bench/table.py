@@ -92,6 +92,7 @@ def _act(result: dict[str, Any]) -> str:
 
 RENDERERS = {"ntm-tasks": ntm_tasks_table, "ntm-speed": speed_table, "memn2n-babi": _memn2n_babi}
 RENDERERS["act-parity"] = _act
+RENDERERS["act-parity-8"] = _act
 RENDERERS["act"] = _act
 
 
