@@ -201,7 +201,9 @@ def test_trainer_adds_auxiliary_loss_and_logs_mean_ponder(tmp_path):
     model = ACT(ACTConfig(hidden_size=8, time_penalty=0.5, max_ponder=5), 4, 1)
     cfg = TrainConfig(steps=1, batch_size=16, lr=1e-9, log_every=1, checkpoint_every=1)
     trainer = Trainer(model, task, cfg, out_dir=tmp_path, seed=3, progress=False)
-    gen = torch.Generator().manual_seed(3 * 1_000_003)  # the trainer's data stream
+    from attnmem.train.trainer import data_generator
+
+    gen = data_generator(3)  # the trainer's data stream
     batch = task.sample(16, gen)
     with torch.no_grad():
         logits, state = model(batch.inputs)
