@@ -82,6 +82,30 @@ def _ut_babi(args: Any) -> dict[str, Any]:
     return run_ut_babi_benchmark(args)
 
 
+def _act(args: Any) -> dict[str, Any]:
+    from attnmem.bench.act import ACT_ALL, run_act_benchmark
+
+    return run_act_benchmark("act", ACT_ALL, args)
+
+
+def _act_parity(args: Any) -> dict[str, Any]:
+    from attnmem.bench.act import ACT_PARITY, run_act_benchmark
+
+    return run_act_benchmark("act-parity", ACT_PARITY, args)
+
+
+def _act_tau(args: Any) -> dict[str, Any]:
+    from attnmem.bench.act import run_tau_benchmark
+
+    return run_tau_benchmark(args)
+
+
+def _act_parity_8(args: Any) -> dict[str, Any]:
+    from attnmem.bench.act import ACT_PARITY_8, run_act_benchmark
+
+    return run_act_benchmark("act-parity-8", ACT_PARITY_8, args)
+
+
 BENCHMARKS: dict[str, Benchmark] = {
     "ntm-speed": Benchmark("NTM training ms per sequence, copy config, batch 1 and 32", _ntm_speed),
     "ntm-tasks": Benchmark("NTM on its five paper tasks (+ LSTM on copy) over seeds", _ntm_tasks),
@@ -103,4 +127,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     "ut-babi": Benchmark(
         "Universal Transformer (+ACT) and Transformer on bAbI 1k/10k joint over seeds", _ut_babi
     ),
+    "act": Benchmark("ACT and the same RNN without it on parity, logic, addition, sort", _act),
+    "act-parity": Benchmark("ACT and the same RNN without it on 64-element parity", _act_parity),
+    "act-parity-8": Benchmark("ACT and the same RNN without it on 8-element parity", _act_parity_8),
+    "act-tau": Benchmark("ACT on parity at time penalties 1e-4 to 1e-1 over seeds", _act_tau),
 }

@@ -4,11 +4,13 @@
 a model class is built as ``Model(config, input_size, output_size)``.
 """
 
+from attnmem.models.act import ACT, ACTConfig, ACTState
 from attnmem.models.dnc import DNC, DNCConfig, DNCState
 from attnmem.models.lstm import LSTMBaseline, LSTMConfig, LSTMState
 from attnmem.models.memn2n import MemN2N, MemN2NConfig
 from attnmem.models.memnn import MemNN, MemNNConfig
 from attnmem.models.ntm import NTM, NTMConfig, NTMState
+from attnmem.models.rnn import RNNBaseline, RNNConfig, RNNState
 from attnmem.models.trace import Trace
 from attnmem.models.transformer import TransformerBabi, TransformerConfig
 from attnmem.models.universal_transformer import (
@@ -24,6 +26,8 @@ MODELS = {
     "transformer": (TransformerConfig, TransformerBabi),
     "universal_transformer": (UniversalTransformerConfig, UniversalTransformer),
     "memnn": (MemNNConfig, MemNN),
+    "act": (ACTConfig, ACT),
+    "rnn": (RNNConfig, RNNBaseline),
 }
 
 __all__ = [
@@ -46,4 +50,10 @@ __all__ = [
     "UniversalTransformerConfig",
     "MemNN",
     "MemNNConfig",
+    "ACT",
+    "ACTConfig",
+    "ACTState",
+    "RNNBaseline",
+    "RNNConfig",
+    "RNNState",
 ]

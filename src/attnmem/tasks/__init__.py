@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from attnmem.config import ConfigError, from_dict
+from attnmem.tasks.addition import AdditionConfig, AdditionTask
 from attnmem.tasks.babi_qa import BabiQAConfig, BabiQATask
 from attnmem.tasks.base import Batch, BitSequenceTask, SequenceTask
 from attnmem.tasks.copy import CopyConfig, CopyTask
@@ -22,12 +23,15 @@ from attnmem.tasks.graphs import (
     ShortestPathConfig,
     TraversalConfig,
 )
+from attnmem.tasks.logic import LogicConfig, LogicTask
 from attnmem.tasks.ngrams import (
     DynamicNGramsTask,
     NGramsConfig,
     bayes_optimal_cost_bits,
     bayes_optimal_probs,
 )
+from attnmem.tasks.number_sort import NumberSortConfig, NumberSortTask
+from attnmem.tasks.parity import ParityConfig, ParityTask
 from attnmem.tasks.priority_sort import PrioritySortConfig, PrioritySortTask
 from attnmem.tasks.recall import AssociativeRecallConfig, AssociativeRecallTask
 from attnmem.tasks.repeat_copy import RepeatCopyConfig, RepeatCopyTask
@@ -57,6 +61,14 @@ __all__ = [
     "bayes_optimal_cost_bits",
     "bayes_optimal_probs",
     "make_task",
+    "ParityConfig",
+    "ParityTask",
+    "LogicConfig",
+    "LogicTask",
+    "AdditionConfig",
+    "AdditionTask",
+    "NumberSortConfig",
+    "NumberSortTask",
 ]
 
 TASKS: dict[str, tuple[type, type]] = {
@@ -69,6 +81,10 @@ TASKS: dict[str, tuple[type, type]] = {
     "graph_traversal": (TraversalConfig, GraphTask),
     "graph_shortest": (ShortestPathConfig, GraphTask),
     "graph_inference": (InferenceConfig, GraphTask),
+    "parity": (ParityConfig, ParityTask),
+    "logic": (LogicConfig, LogicTask),
+    "addition": (AdditionConfig, AdditionTask),
+    "number_sort": (NumberSortConfig, NumberSortTask),
 }
 
 

@@ -31,8 +31,11 @@ def evaluate(model: nn.Module, task: Any, eval_config: Any) -> dict[str, float]:
         while done < eval_config.sequences:
             n = min(eval_config.batch_size, eval_config.sequences - done)
             batch = task.sample(n, generator, **kwargs)
-            logits, _ = model(batch.inputs)
-            for k, v in task.metrics(logits, batch).items():
+            logits, state = model(batch.inputs)
+            metrics = task.metrics(logits, batch)
+            if hasattr(model, "state_metrics"):  # metrics of the model itself (ACT's ponder)
+                metrics.update(model.state_metrics(state))
+            for k, v in metrics.items():
                 sums[k] += v * n
             done += n
         means = {k: v / done for k, v in sums.items()}

@@ -9,13 +9,15 @@ It knows nothing about any particular model or task. The contract it needs:
 ``task.sample(batch_size, generator, difficulty=...)`` returns an object with
 ``.inputs`` (anything the model takes), ``task.loss(logits, batch)`` and
 ``task.metrics(logits, batch)``; ``model(batch.inputs)`` returns ``(logits, state)``.
-A model may define ``on_train_step(step)`` for step-based schedules, and
+A model may define ``on_train_step(step)`` for step-based schedules;
 ``auxiliary_loss(state) -> Tensor``, a term added to the task's loss computed from the
-``state`` its forward returned (e.g. the Universal Transformer's ACT ponder cost; its
-window mean is logged as ``auxiliary_loss``), and ``training_loss(batch) -> (logits, loss)``
-when its loss needs more of the batch than its inputs (MemNN's margin loss on the
-supporting facts): the trainer then uses it instead of ``model(batch.inputs)`` and
-``task.loss`` (metrics still come from ``task.metrics(logits, batch)``).
+``state`` its forward returned (ACT's and the Universal Transformer's ponder cost; its
+window mean is logged as ``auxiliary_loss``); ``state_metrics(state)`` for metrics read
+from that state (ACT's ``mean_ponder``; ``evaluate`` reports those too); and
+``training_loss(batch) -> (logits, loss)`` when its loss needs more of the batch than its
+inputs (MemNN's margin loss on the supporting facts): the trainer then uses it instead
+of ``model(batch.inputs)`` and ``task.loss`` (metrics still come from
+``task.metrics(logits, batch)``).
 """
 
 from __future__ import annotations
@@ -254,6 +256,7 @@ class Trainer:
                 batch = self.task.sample(
                     self.local_batch, self.generator, difficulty=self.difficulty()
                 )
+                out_state = None
                 if own_loss:
                     logits, loss = model(batch)
                 else:
@@ -277,6 +280,9 @@ class Trainer:
                 window["loss"] += loss.item()
                 for k, v in self.task.metrics(logits.detach(), batch).items():
                     window[k] += v
+                if out_state is not None and hasattr(self.model, "state_metrics"):
+                    for k, v in self.model.state_metrics(out_state).items():
+                        window[k] += v
                 window_steps += 1
                 bar.update(1)
                 if self.step % c.log_every == 0:

@@ -116,6 +116,12 @@ def make_report(
         from attnmem.viz.babi import make_babi_report
 
         return make_babi_report(run_dir, out, experiment, model, task, ckpt, compare=compare)
+    from attnmem.viz.act import ACT_TASKS
+
+    if experiment.task_name in ACT_TASKS:  # ponder time and halting, not bit sequences
+        from attnmem.viz.act import make_act_report
+
+        return make_act_report(run_dir, out, experiment, model, task, ckpt, compare=compare)
     runs = _label_runs([run_dir, *[Path(c) for c in compare]])
     out.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []  # what the page should say it left out
