@@ -501,7 +501,9 @@ def test_dnc_benchmark_tables_and_dense_batch():
         speed |= {f"sparse_ms_per_sequence@N{n}": 1.0, f"sparse_cpu_ms_per_sequence@N{n}": 0.5}
         speed[f"batch@N{n}"] = batch
     md = dnc_speed_table(speed)
-    assert "| 128 | 32 | 2.0 [1.5] | 1.0 [0.5] |" in md and "| 4096 | 1 |" in md
+    assert (
+        "| 128 | compiled | 32 | 2.0 [1.5] | 1.0 [0.5] |" in md and "| 4096 | compiled | 1 |" in md
+    )
     exp = {
         "budget_minutes": 8.0,
         "clock": "cpu",
