@@ -139,8 +139,9 @@ class MemNN(nn.Module):
         """Pairwise s_Ot of every two candidates of one hop.
 
         u (B, d) = U_O Phi_x(x); memories (B, N, d) = U_O Phi_y(m_i); mask (B, N);
-        x_time (B,) long, the write time (slot) of x, N when x is the question alone
-        (newer than every memory); hop 0-based -> S (B, C, C) and valid (B, C), C = N + 1
+        x_time (B,) long, the write time (slot) of x: N when x is the question alone
+        (newer than every memory), else that of the memory found last (the paper leaves
+        the time of x = [q, m_o1] open; this makes hop 2 see "newer than m_o1"); hop 0-based -> S (B, C, C) and valid (B, C), C = N + 1
         (the last candidate is "no more facts", offered from the second hop on).
         """
         B, N, _ = memories.shape
@@ -174,7 +175,6 @@ class MemNN(nn.Module):
         question = self.features(inputs.query, self.output_words[QUESTION])  # (B, d)
         padded = torch.cat([story, story.new_zeros(B, 1, J)], 1)  # (B, N+1, J) stop = empty
         batch = torch.arange(B, device=story.device)
-        found = story.new_zeros(B, J)  # ids of nothing yet
         u = question  # U_O Phi_x(x), x = the question
         x_time = torch.full((B,), N, device=story.device)
         chosen, found_ids, wins, hops = [], [], [], []
@@ -190,7 +190,7 @@ class MemNN(nn.Module):
             found_ids.append(found)
             # x <- [x, m_ok]: its Phi_x gains the memory's words in the SUPPORT role.
             u = u + self.features(found, self.output_words[SUPPORT])
-            x_time = torch.where(slot < N, slot, x_time)  # x is as old as its newest fact
+            x_time = torch.where(slot < N, slot, x_time)  # x's time: the fact found last
         return torch.stack(chosen, 1), torch.stack(found_ids, 1), torch.stack(wins, 1), hops
 
     # -- R ----------------------------------------------------------------------------------
