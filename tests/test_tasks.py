@@ -38,7 +38,9 @@ def assert_is_bits(x: torch.Tensor) -> None:
 # --- all tasks --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(n for n in TASKS if n != "babi"))  # bAbI: test_memn2n.py
+@pytest.mark.parametrize(  # bAbI: test_memn2n.py; graph tasks (softmax digits): test_graphs.py
+    "name", sorted(n for n in TASKS if n != "babi" and not n.startswith("graph_"))
+)
 def test_determinism_and_protocol(name: str) -> None:
     task = make_task(name, {})
     a = task.sample(4, gen(123))
@@ -305,7 +307,9 @@ def test_bayes_cost_beats_coin_flip() -> None:
 
 
 def test_make_task_builds_configured_tasks() -> None:
-    assert set(TASKS) == {"copy", "repeat_copy", "recall", "ngrams", "priority_sort", "babi"}
+    ntm = {"copy", "repeat_copy", "recall", "ngrams", "priority_sort", "babi"}
+    graphs = {"graph_traversal", "graph_shortest", "graph_inference"}  # DNC graph tasks
+    assert set(TASKS) == ntm | graphs
     task = make_task("copy", {"width": 3, "max_length": 5})
     assert isinstance(task, CopyTask) and task.config == CopyConfig(width=3, max_length=5)
     assert isinstance(make_task("ngrams", {"order": 3}), DynamicNGramsTask)
