@@ -315,8 +315,10 @@ def test_bayes_cost_beats_coin_flip() -> None:
 
 
 def test_make_task_builds_configured_tasks() -> None:
-    assert {"copy", "repeat_copy", "recall", "ngrams", "priority_sort", "babi"} <= set(TASKS)
-    assert {"parity", "logic", "addition", "number_sort"} <= set(TASKS)  # ACT tasks
+    ntm = {"copy", "repeat_copy", "recall", "ngrams", "priority_sort", "babi"}
+    graphs = {"graph_traversal", "graph_shortest", "graph_inference"}  # DNC graph tasks
+    act = {"parity", "logic", "addition", "number_sort"}
+    assert set(TASKS) == ntm | graphs | act
     task = make_task("copy", {"width": 3, "max_length": 5})
     assert isinstance(task, CopyTask) and task.config == CopyConfig(width=3, max_length=5)
     assert isinstance(make_task("ngrams", {"order": 3}), DynamicNGramsTask)
