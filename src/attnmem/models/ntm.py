@@ -17,7 +17,13 @@ import torch
 from torch import Tensor, nn
 
 from attnmem.memory import NTMAccess, NTMAccessState
-from attnmem.models.trace import Trace, stack_steps
+from attnmem.models.recurrent import (
+    CONTROLLERS,
+    Unrolled,
+    controller_initial_state,
+    controller_step,
+    make_controller,
+)
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,8 @@ class NTMConfig:
     clip: float = 20.0  # controller outputs are clipped to [-clip, clip] (Collier & Beel 2018)
 
     def __post_init__(self) -> None:
-        if self.controller not in ("lstm", "feedforward"):
-            raise ValueError(f"controller ({self.controller!r}) must be 'lstm' or 'feedforward'")
+        if self.controller not in CONTROLLERS:
+            raise ValueError(f"controller ({self.controller!r}) must be one of {CONTROLLERS}")
         if self.controller_size < 1:
             raise ValueError(f"controller_size ({self.controller_size}) must be >= 1")
         if self.clip <= 0:
@@ -49,7 +55,7 @@ class NTMState(NamedTuple):
     reads: Tensor
 
 
-class NTM(nn.Module):
+class NTM(Unrolled):
     """Inputs: x (B, T, I), state (NTMState or None = ``initial_state``).
     Outputs: logits (B, T, O), final state."""
 
@@ -67,33 +73,25 @@ class NTM(nn.Module):
         )
         read_size = c.read_heads * c.memory_width
         C = c.controller_size
-        if c.controller == "lstm":
-            self.cell = nn.LSTMCell(input_size + read_size, C)
-        else:
-            self.cell = nn.Linear(input_size + read_size, C)
+        self.cell = make_controller(c.controller, input_size + read_size, C)
         # One matmul emits the whole interface; the output layer also sees the reads.
         self.interface = nn.Linear(C, self.access.interface_size)
         self.output = nn.Linear(C + read_size, output_size)
 
     def initial_state(self, batch_size: int, *, device=None) -> NTMState:
         device = device or self.output.weight.device
-        C = self.config.controller_size if self.config.controller == "lstm" else 0
-        zeros = torch.zeros(batch_size, C, device=device)
+        c = self.config
+        controller = controller_initial_state(c.controller, batch_size, c.controller_size, device)
         access = self.access.initial_state(batch_size, device=device)
         reads = torch.bmm(access.weights[:, : self.config.read_heads], access.memory)
-        return NTMState((zeros, zeros), access, reads)
+        return NTMState(controller, access, reads)
 
     def step(self, x: Tensor, state: NTMState) -> tuple[Tensor, NTMState, dict[str, Tensor]]:
         """One time step: x (B, I) -> logits (B, O), new state, per-step attention tensors."""
         B = x.shape[0]
         clip = self.config.clip
         controller_in = torch.cat([x, state.reads.reshape(B, -1)], dim=-1)  # (B, I + R*M)
-        if self.config.controller == "lstm":
-            h, c = self.cell(controller_in, state.controller)
-            controller = (h, c)
-        else:
-            h = torch.relu(self.cell(controller_in))
-            controller = state.controller
+        h, controller = controller_step(self.cell, controller_in, state.controller)
         interface = self.access.parse_interface(self.interface(h).clamp(-clip, clip))
         reads, access = self.access(interface, state.access)
         logits = self.output(torch.cat([h, reads.reshape(B, -1)], dim=-1)).clamp(-clip, clip)
@@ -110,30 +108,3 @@ class NTM(nn.Module):
             "add": interface.add,
         }
         return logits, NTMState(controller, access, reads), info
-
-    def forward(self, x: Tensor, state: NTMState | None = None) -> tuple[Tensor, NTMState]:
-        if state is None:
-            state = self.initial_state(x.shape[0], device=x.device)
-        outputs = []
-        for x_t in self._steps(x):
-            y, state, _ = self.step(x_t, state)
-            outputs.append(y)
-        return torch.stack(outputs, dim=1), state
-
-    @staticmethod
-    def _steps(x: Tensor) -> Tensor:
-        """(B, T, I) -> (T, B, I) contiguous, so every step's input has the same strides
-        whatever T is (a compiled ``step`` would otherwise recompile for each length)."""
-        return x.transpose(0, 1).contiguous()
-
-    @torch.no_grad()
-    def trace(self, x: Tensor, state: NTMState | None = None) -> Trace:
-        """Run on x and keep every step's weightings, keys, gates and shifts, (B, T, ...)."""
-        if state is None:
-            state = self.initial_state(x.shape[0], device=x.device)
-        outputs, infos = [], []
-        for x_t in self._steps(x):
-            y, state, info = self.step(x_t, state)
-            outputs.append(y)
-            infos.append(info)
-        return Trace(torch.stack(outputs, dim=1), state, stack_steps(infos))
