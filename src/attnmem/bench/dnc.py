@@ -35,7 +35,7 @@ from typing import Any
 
 import torch
 
-from attnmem.models import DNC, DNCConfig
+from attnmem.models import DNC, NTM, DNCConfig, NTMConfig
 from attnmem.tasks import CopyConfig, CopyTask
 from attnmem.train.config import TrainConfig
 from attnmem.train.trainer import make_optimizer
@@ -132,6 +132,16 @@ def dnc_speed(
                 result[cpu_key] = round(1000 * cpu / batch, 3)
                 result[f"{prefix}compiled@N{rows}"] = compiled
                 del model
+    # The NTM of the same size and batch, eager, timed in this run: a machine-independent
+    # yardstick (the ratio) for the DNC's numbers above.
+    torch.manual_seed(0)
+    ntm = NTM(NTMConfig(memory_rows=128), task.input_size, task.output_size)
+    wall, cpu = time_steps(ntm, task, BATCH, repeats=repeats)
+    result["ntm_eager_ms_per_sequence@N128"] = round(1000 * wall / BATCH, 3)
+    if "eager_ms_per_sequence@N128" in result:
+        result["dnc_over_ntm_eager@N128"] = round(
+            result["eager_ms_per_sequence@N128"] / result["ntm_eager_ms_per_sequence@N128"], 2
+        )
     return result
 
 
@@ -213,7 +223,14 @@ def dnc_speed_table(result: dict[str, Any]) -> str:
             "",
             f"Eager (not compiled) at N=128, batch 32: dense "
             f"{result['eager_ms_per_sequence@N128']} ms, sparse "
-            f"{result['sparse_eager_ms_per_sequence@N128']} ms per sequence.",
+            f"{result['sparse_eager_ms_per_sequence@N128']} ms per sequence"
+            + (
+                f"; the NTM of the same size, timed in the same run: "
+                f"{result['ntm_eager_ms_per_sequence@N128']} ms "
+                f"(dense DNC / NTM = {result['dnc_over_ntm_eager@N128']}x)."
+                if "dnc_over_ntm_eager@N128" in result
+                else "."
+            ),
         ]
     return "\n".join(lines)
 
