@@ -213,9 +213,10 @@ def memn2n_babi_table(
         f"**{title}** (test error %, {setting}; "
         f"{result['note']}; {result['total_cpu_minutes']} CPU minutes in all)",
         "",
-        *[
-            f"- {c}: `{x['command']}`, {x['budget_minutes']} {x['clock']} min per run, "
-            f"{x['cpu_minutes']} CPU min"
+        *[  # result files from before --columns hold one command for all columns
+            f"- {c}: `{x.get('command', result.get('command', '?'))}`, "
+            f"{x.get('budget_minutes', '?')} {x.get('clock', '')} min per run, "
+            f"{x.get('cpu_minutes', '?')} CPU min"
             for c, x in cols.items()
         ],
         "",
