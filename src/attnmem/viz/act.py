@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 
 from attnmem.models.trace import Trace
 from attnmem.runs import EVAL_NAME, read_metrics
+from attnmem.viz.html import paper_reference
 from attnmem.viz.plots import _array, _figure, learning_curves_figure
 
 ACT_TASKS = ("parity", "logic", "addition", "number_sort")
@@ -168,13 +169,7 @@ def make_act_report(
         f"{ckpt.get('seed', '?')}, {float(ckpt.get('cpu_elapsed', ckpt.get('elapsed', 0.0))) / 60:.1f}"
         " CPU min training</p>",
     ]
-    if experiment.paper:
-        body.append("<h2>Paper reference</h2><table>")
-        body += [
-            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
-            for k, v in experiment.paper.items()
-        ]
-        body.append("</table>")
+    body += paper_reference(experiment.paper)
     evaluation = None
     if (run_dir / EVAL_NAME).exists():
         evaluation = json.loads((run_dir / EVAL_NAME).read_text()).get("metrics", {})

@@ -25,6 +25,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from attnmem.runs import EVAL_NAME, read_metrics
+from attnmem.viz.html import paper_reference
 from attnmem.viz.plots import learning_curves_figure
 
 # Tasks whose stories the report shows first (those of the paper's Fig. 2 and the slides).
@@ -243,13 +244,7 @@ def make_babi_report(
         f"<p>run {html.escape(str(run_dir))}, step {int(ckpt['step'])}, seed "
         f"{ckpt.get('seed', '?')}, {float(ckpt.get('elapsed', 0.0)) / 60:.1f} min training</p>"
     )
-    if experiment.paper:
-        body.append("<h2>Paper reference</h2><table>")
-        body += [
-            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
-            for k, v in experiment.paper.items()
-        ]
-        body.append("</table>")
+    body += paper_reference(experiment.paper)
     eval_path = run_dir / EVAL_NAME
     if eval_path.exists():
         metrics = json.loads(eval_path.read_text()).get("metrics", {})

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 
 from attnmem.runs import EVAL_NAME, read_metrics
 from attnmem.viz.babi import _STYLE, choose_stories
+from attnmem.viz.html import paper_reference
 from attnmem.viz.plots import learning_curves_figure
 
 PONDER_QUESTION = "Where was the apple before the bathroom"  # the lecture's example (task 3)
@@ -176,13 +177,7 @@ def make_transformer_report(
         f"<p>run {html.escape(str(run_dir))}, step {int(ckpt['step'])}, seed "
         f"{ckpt.get('seed', '?')}, {float(ckpt.get('cpu_elapsed', 0.0)) / 60:.1f} CPU min</p>",
     ]
-    if experiment.paper:
-        body.append("<h2>Paper reference</h2><table>")
-        body += [
-            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
-            for k, v in experiment.paper.items()
-        ]
-        body.append("</table>")
+    body += paper_reference(experiment.paper)
     eval_path = run_dir / EVAL_NAME
     if eval_path.exists():
         metrics = json.loads(eval_path.read_text()).get("metrics", {})
