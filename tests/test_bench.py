@@ -74,3 +74,38 @@ def test_every_benchmark_has_a_renderer_that_imports():
     for target in RENDERERS.values():
         module, function = target.split(":")
         assert callable(getattr(importlib.import_module(module), function))
+
+
+def test_task_benchmark_reruns_chosen_experiments_and_keeps_the_others(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from attnmem.bench import tasks
+    from attnmem.bench.table import ntm_tasks_table
+
+    def fake_train_all(jobs, out, *, minutes, parallel):
+        return {e: fake_runs() for e, _ in jobs}
+
+    monkeypatch.setattr(tasks, "train_all", fake_train_all)
+    args = SimpleNamespace(out=str(tmp_path), seeds=3, minutes=None, jobs=2, experiments=None)
+    first = tasks.run_task_benchmark("ntm-tasks", tasks.NTM_TASKS, args)
+    assert list(first["experiments"]) == list(tasks.NTM_TASKS)
+    assert (
+        first["experiments"]["ntm-copy"]["command"] == "attnmem bench ntm-tasks --seeds 3 --jobs 2"
+    )
+
+    args.experiments, args.seeds, args.minutes = "ntm-recall", 2, 12.0
+    second = tasks.run_task_benchmark("ntm-tasks", tasks.NTM_TASKS, args)
+    exps = second["experiments"]
+    assert list(exps) == list(tasks.NTM_TASKS)  # the paper's order, whatever was rerun
+    assert exps["ntm-copy"] == first["experiments"]["ntm-copy"]
+    assert exps["ntm-recall"]["command"].endswith(
+        "--minutes 12.0 --jobs 2 --experiments ntm-recall"
+    )
+    assert exps["ntm-recall"]["seeds"] == [0, 1] and exps["ntm-recall"]["budget_minutes"] == 12.0
+    assert second["total_cpu_minutes"] == pytest.approx(6 * 2.95, abs=0.1)
+    table = ntm_tasks_table(second)
+    assert "--experiments ntm-recall` (seeds [0, 1]: ntm-recall)" in table
+
+    args.experiments = "ntm-nope"
+    with pytest.raises(ValueError, match="ntm-nope"):
+        tasks.run_task_benchmark("ntm-tasks", tasks.NTM_TASKS, args)

@@ -174,6 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="memn2n-babi, ut-babi: comma-separated columns to (re)run, e.g. 1k-joint; the others "
         "are kept from the existing result file",
     )
+    s.add_argument(
+        "--experiments",
+        help="ntm-tasks, dnc-tasks: comma-separated experiments to (re)run, e.g. ntm-recall; the "
+        "others are kept from the existing result file",
+    )
     s.set_defaults(func=_cmd_bench)
 
     s = sub.add_parser("results", help="README tables from benchmarks/results/*.json")

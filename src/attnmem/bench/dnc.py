@@ -236,12 +236,11 @@ def dnc_speed_table(result: dict[str, Any]) -> str:
 
 
 def dnc_tasks_table(result: dict[str, Any]) -> str:
-    from attnmem.bench.table import _spread
+    from attnmem.bench.table import _spread, task_header
 
     exps = result["experiments"]
     lines = [
-        f"**DNC tasks** (`{result['command']}`; median [min, max] over seeds "
-        f"{result['seeds']}; {result['note']}; {result['total_cpu_minutes']} CPU minutes in all)",
+        task_header("DNC tasks", result),
         "",
         "| experiment | budget | metric | ours |",
         "|---|---|---|---|",

@@ -20,13 +20,24 @@ def _spread(exp: dict[str, Any], key: str) -> str:
     return f"{_fmt(exp['median'][key])} [{_fmt(exp['min'][key])}, {_fmt(exp['max'][key])}]"
 
 
+def task_header(title: str, result: dict[str, Any]) -> str:
+    """The heading of a task benchmark's table: each command with the experiments it ran
+    (``--experiments`` reruns some of them), and the CPU time in all."""
+    by_command: dict[str, list[str]] = {}
+    for e, x in result["experiments"].items():
+        command = x.get("command", result.get("command", ""))
+        seeds = x.get("seeds", result.get("seeds", []))
+        by_command.setdefault(f"`{command}` (seeds {seeds}", []).append(e)
+    commands = "; ".join(f"{c}: {', '.join(es)})" for c, es in by_command.items())
+    return (
+        f"**{title}** (median [min, max] over seeds; {result['note']}; "
+        f"{result['total_cpu_minutes']} CPU minutes in all). {commands}."
+    )
+
+
 def ntm_tasks_table(result: dict[str, Any]) -> str:
     exps = result["experiments"]
-    lines = [
-        f"**NTM tasks** (`{result['command']}`; median [min, max] over seeds "
-        f"{result['seeds']}; {result['note']}; {result['total_cpu_minutes']} CPU minutes in all)",
-        "",
-    ]
+    lines = [task_header("NTM tasks", result), ""]
     copy = [e for e in ("ntm-copy", "lstm-copy") if e in exps]
     if copy:
         lengths = sorted(

@@ -93,27 +93,58 @@ def train_all(
     return results
 
 
+def _chosen(experiments: tuple[str, ...], names: str | None) -> tuple[str, ...]:
+    if not names:
+        return experiments
+    wanted = tuple(e.strip() for e in names.split(",") if e.strip())
+    unknown = [e for e in wanted if e not in experiments]
+    if unknown:
+        raise ValueError(f"unknown experiment(s) {unknown}; known: {', '.join(experiments)}")
+    return wanted
+
+
 def run_task_benchmark(name: str, experiments: tuple[str, ...], args: Any) -> dict[str, Any]:
+    """Train the chosen experiments (``args.experiments``, comma-separated, default all)
+    over ``args.seeds`` seeds and write ``<args.out>/results/<name>.json``.
+
+    Experiments not chosen are kept from the existing result file, so one experiment
+    can be rerun (a longer budget, a new config) without the others; each experiment
+    records the command that produced it."""
     out = Path(args.out)
+    chosen = _chosen(experiments, getattr(args, "experiments", None))
     seeds = list(range(args.seeds))
-    jobs = [(e, s) for e in experiments for s in seeds]
+    jobs = [(e, s) for e in chosen for s in seeds]
     start = time.perf_counter()
     results = train_all(jobs, out, minutes=args.minutes, parallel=args.jobs)
+    path = out / "results" / f"{name}.json"
+    previous = json.loads(path.read_text()) if path.exists() else {"experiments": {}}
+    command = (
+        f"attnmem bench {name} --seeds {args.seeds}"
+        + (f" --minutes {args.minutes}" if args.minutes else "")
+        + f" --jobs {args.jobs}"
+    )
     report = {
         "benchmark": name,
-        "command": f"attnmem bench {name} --seeds {args.seeds}"
-        + (f" --minutes {args.minutes}" if args.minutes else "")
-        + f" --jobs {args.jobs}",
-        "seeds": seeds,
         "note": "each run single-threaded (one core); budgets are CPU minutes per run",
-        "wall_minutes": round((time.perf_counter() - start) / 60, 1),
         "experiments": {},
     }
+    wall_minutes = round((time.perf_counter() - start) / 60, 1)
     for e in experiments:
+        if e not in chosen:
+            if e in previous["experiments"]:
+                old = previous["experiments"][e]
+                # Result files from before --experiments hold one command for all.
+                old.setdefault("command", previous.get("command", ""))
+                old.setdefault("seeds", previous.get("seeds", []))
+                report["experiments"][e] = old
+            continue
         exp = load_experiment(e)
         report["experiments"][e] = {
             "description": exp.description,
             "paper": exp.paper,
+            "command": command + (f" --experiments {e}" if len(chosen) < len(experiments) else ""),
+            "seeds": seeds,
+            "wall_minutes": wall_minutes,
             "budget_minutes": args.minutes or exp.train.max_minutes,
             "clock": exp.train.clock,
             **summarise(results[e]),
