@@ -14,6 +14,7 @@ from typing import Any
 from attnmem.config import ConfigError, from_dict
 from attnmem.tasks.addition import AdditionConfig, AdditionTask
 from attnmem.tasks.babi_qa import BabiQAConfig, BabiQATask
+from attnmem.tasks.babi_words import BabiWordsConfig, BabiWordsTask
 from attnmem.tasks.base import Batch, BitSequenceTask, SequenceTask
 from attnmem.tasks.copy import CopyConfig, CopyTask
 from attnmem.tasks.graphs import (
@@ -42,6 +43,8 @@ __all__ = [
     "AssociativeRecallTask",
     "BabiQAConfig",
     "BabiQATask",
+    "BabiWordsConfig",
+    "BabiWordsTask",
     "Batch",
     "BitSequenceTask",
     "CopyConfig",
@@ -78,6 +81,7 @@ TASKS: dict[str, tuple[type, type]] = {
     "ngrams": (NGramsConfig, DynamicNGramsTask),
     "priority_sort": (PrioritySortConfig, PrioritySortTask),
     "babi": (BabiQAConfig, BabiQATask),
+    "babi_words": (BabiWordsConfig, BabiWordsTask),
     "graph_traversal": (TraversalConfig, GraphTask),
     "graph_shortest": (ShortestPathConfig, GraphTask),
     "graph_inference": (InferenceConfig, GraphTask),

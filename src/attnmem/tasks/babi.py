@@ -28,7 +28,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -88,12 +88,15 @@ class Story:
     question:   tokens of the question
     answer:     answer words (several for tasks 8 and 19: ``"n,w"`` -> ``["n", "w"]``)
     supporting: 0-based indices into ``sentences`` of the supporting facts, in file order
+    story:      which story of its file it belongs to (0, 1, ...: line ids restart at 1 for
+                each); not compared, so a Story equals another with the same question
     """
 
     sentences: list[list[str]]
     question: list[str]
     answer: list[str]
     supporting: list[int]
+    story: int = field(default=0, compare=False)
 
     @property
     def answer_token(self) -> str:
@@ -192,6 +195,7 @@ def _parse_lines(lines: list[str], path: Path) -> list[Story]:
     sentences: list[list[str]] = []  # statements of the current story so far
     slot_of: dict[int, int] = {}  # line id of a statement -> its index in sentences
     prev_id = 0
+    story = -1  # index of the current story in the file
     lineno = last = 0  # current line, last non-blank line
 
     def error(message: str) -> BabiFormatError:
@@ -209,7 +213,7 @@ def _parse_lines(lines: list[str], path: Path) -> list[Story]:
             raise error(f"line id {_clip(match[1])} is too large")
         line_id, body = int(match[1]), match[2]
         if line_id == 1:  # a new story
-            sentences, slot_of = [], {}
+            sentences, slot_of, story = [], {}, story + 1
         elif prev_id == 0:
             raise error(f"the first line id must be 1, got {line_id}")
         elif line_id != prev_id + 1:
@@ -261,7 +265,7 @@ def _parse_lines(lines: list[str], path: Path) -> list[Story]:
                 what = "no such line" if fact_id < 1 else "a question, not a statement"
                 raise error(f"supporting fact id {fact_id} is {what}")
             supporting.append(slot_of[fact_id])
-        stories.append(Story(list(sentences), question, answer, supporting))
+        stories.append(Story(list(sentences), question, answer, supporting, story))
 
     if not stories:
         raise BabiFormatError(path, last, "no questions in file")

@@ -268,16 +268,34 @@ class BabiQATask:
         """
         model.eval()
         batch_size = max(1, int(getattr(eval_config, "batch_size", 500)))
-        out: dict[str, float] = {}
-        for prefix, split in (("error", self.data.test), ("valid_error", self.data.valid)):
-            if len(split) == 0:
-                continue
-            wrong = self.errors(model, split, batch_size).float()
-            per_task = {t: wrong[split.task == t].mean().item() for t in self.config.tasks}
-            out.update({f"{prefix}@qa{t}": e for t, e in per_task.items()})
-            out[f"mean_{prefix}"] = sum(per_task.values()) / len(per_task)
-            if prefix == "error":
-                out["failed_tasks"] = float(sum(e > FAILED for e in per_task.values()))
-        if "mean_valid_error" in out:
-            out["valid_error"] = out.pop("mean_valid_error")
-        return out
+        return error_metrics(
+            {
+                prefix: (self.errors(model, split, batch_size), split.task)
+                for prefix, split in (("error", self.data.test), ("valid_error", self.data.valid))
+                if len(split)
+            },
+            self.config.tasks,
+        )
+
+
+def error_metrics(
+    wrong: dict[str, tuple[Tensor, Tensor]], tasks: tuple[int, ...]
+) -> dict[str, float]:
+    """The bAbI error table from per-question results.
+
+    wrong: {"error": (wrong (Q,) bool, task id (Q,)), "valid_error": (...)} for the test
+    and validation questions -> ``error@qa<t>`` (0-1) for each task t, ``mean_error``,
+    ``failed_tasks`` (test error > 5%), ``valid_error@qa<t>`` and ``valid_error`` (their
+    mean over tasks: what model selection may use, never the test error).
+    """
+    out: dict[str, float] = {}
+    for prefix, (bad, task) in wrong.items():
+        bad = bad.float()
+        per_task = {t: bad[task == t].mean().item() for t in tasks}
+        out.update({f"{prefix}@qa{t}": e for t, e in per_task.items()})
+        out[f"mean_{prefix}"] = sum(per_task.values()) / len(per_task)
+        if prefix == "error":
+            out["failed_tasks"] = float(sum(e > FAILED for e in per_task.values()))
+    if "mean_valid_error" in out:
+        out["valid_error"] = out.pop("mean_valid_error")
+    return out
