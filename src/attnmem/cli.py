@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="benchmarks", help="folder for results/ and runs/")
     s.add_argument(
         "--columns",
-        help="memn2n-babi, ut-babi: comma-separated columns to (re)run, e.g. 1k-joint; the others "
+        help="memn2n-babi, ut-babi, dnc-babi: comma-separated columns to (re)run, e.g. 1k-joint; the others "
         "are kept from the existing result file",
     )
     s.add_argument(

@@ -68,6 +68,12 @@ def _dnc_nan(args: Any) -> dict[str, Any]:
     return run_nan_benchmark(args)
 
 
+def _dnc_babi(args: Any) -> dict[str, Any]:
+    from attnmem.bench.dnc import run_dnc_babi_benchmark
+
+    return run_dnc_babi_benchmark(args)
+
+
 def _attention_speed(args: Any) -> dict[str, Any]:
     from attnmem.bench.attention_speed import attention_speed
 
@@ -119,6 +125,10 @@ BENCHMARKS: dict[str, Benchmark] = {
     "dnc-nan": Benchmark(
         "DNC copy, 20,000 steps per seed (--seeds, default 3; the issue asks 10): NaN/Inf check",
         _dnc_nan,
+    ),
+    "dnc-babi": Benchmark(
+        "DNC and LSTM on bAbI 10k joint, word by word (reduced model and budget), over seeds",
+        _dnc_babi,
     ),
     "attention-speed": Benchmark(
         "multi-head attention (SDPA fast path) vs naive matmul-softmax, forward + backward",

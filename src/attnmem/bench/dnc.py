@@ -259,3 +259,30 @@ def dnc_nan_table(result: dict[str, Any]) -> str:
         f"{result['steps']:,} steps of dnc-copy; runs that hit NaN/Inf: "
         f"{result['non_finite_runs']}; runs that failed: {result['failed_runs']}."
     )
+
+
+# --- bAbI, word by word (Nature, Methods "bAbI"; the issue's reduced benchmark) -----------
+
+BABI_COLUMNS: dict[str, tuple[str, ...]] = {
+    "dnc-10k": ("dnc-babi-10k",),
+    "lstm-10k": ("lstm-babi-10k",),
+}
+BABI_PAPER = {"dnc-10k": {"mean_error": 0.167}}  # mean of 20 runs (+/- 7.6%); best run 3.8%
+
+
+def run_dnc_babi_benchmark(args: Any) -> dict[str, Any]:
+    """DNC and LSTM on bAbI 10k joint over ``args.seeds`` seeds (``--columns`` picks);
+    writes ``<args.out>/results/dnc-babi.json`` in the MemN2N benchmark's layout."""
+    from attnmem.bench.babi import run_babi_benchmark
+
+    return run_babi_benchmark(args, BABI_COLUMNS, name="dnc-babi", paper=BABI_PAPER)
+
+
+def dnc_babi_table(result: dict[str, Any]) -> str:
+    from attnmem.bench.babi import memn2n_babi_table
+
+    return memn2n_babi_table(
+        result,
+        title="DNC on bAbI",
+        setting="10k joint, word by word, reduced model and CPU budget (see dnc-babi-10k)",
+    )

@@ -101,6 +101,7 @@ RENDERERS: dict[str, str] = {
     "dnc-nan": "attnmem.bench.dnc:dnc_nan_table",
     "attention-speed": "attnmem.bench.attention_speed:attention_speed_table",
     "ut-babi": "attnmem.bench.ut_babi:ut_babi_table",
+    "dnc-babi": "attnmem.bench.dnc:dnc_babi_table",
     "act": "attnmem.bench.act:act_table",
     "act-parity": "attnmem.bench.act:act_table",
     "act-parity-8": "attnmem.bench.act:act_table",
