@@ -9,7 +9,7 @@ import torch
 from torch.autograd import gradcheck
 from torch.testing import assert_close
 
-from attnmem.attention.halting import act_halting, all_halted
+from attnmem.attention.halting import HaltingState, act_halting, act_halting_step, all_halted
 from attnmem.config import ConfigError
 from attnmem.models import ACT, MODELS, ACTConfig, RNNBaseline, RNNConfig
 from attnmem.tasks import (
@@ -62,6 +62,23 @@ def test_halting_single_column_and_epsilon():
     # A larger epsilon halts earlier: 0.5 + 0.45 = 0.95 >= 1 - 0.1.
     assert act_halting(t([[0.5, 0.45, 0.9]]), epsilon=0.1).steps.tolist() == [2]
     assert act_halting(t([[0.5, 0.45, 0.9]]), epsilon=0.01).steps.tolist() == [3]
+
+
+def test_halting_one_step_at_a_time_agrees():
+    """act_halting_step (the UT's per-position, step-by-step form) gives act_halting's
+    p^n, N and R when fed the same halting values one step at a time."""
+    g = torch.Generator().manual_seed(1)
+    h = torch.rand(200, 5, generator=g, dtype=torch.float64) * 0.7
+    h[:3] = t([[0.995, 0.1, 0.1, 0.1, 0.1], [0.0] * 5, [0.5, 0.49, 0.2, 0.2, 0.2]])
+    whole = act_halting(h, epsilon=0.01)
+    state = HaltingState.zeros(h[:, 0])
+    weights = []
+    for n in range(h.shape[1]):
+        state, w = act_halting_step(state, h[:, n], 1 - 0.01, last=n == h.shape[1] - 1)
+        weights.append(w)
+    assert_close(torch.stack(weights, -1), whole.probs)
+    assert_close(state.updates, whole.steps.to(h.dtype))
+    assert_close(state.remainders, whole.remainder)
 
 
 def test_halting_matches_slow_loop():

@@ -17,6 +17,7 @@ from attnmem.attention import (
     scaled_dot_product,
     scaled_dot_product_reference,
 )
+from attnmem.attention.halting import HaltingState, act_halting_step
 from attnmem.memory.memn2n import StoryInputs
 from attnmem.models import MODELS
 from attnmem.models.transformer import (
@@ -27,10 +28,8 @@ from attnmem.models.transformer import (
     sinusoid,
 )
 from attnmem.models.universal_transformer import (
-    HaltingState,
     UniversalTransformer,
     UniversalTransformerConfig,
-    act_halting_step,
     coordinate_embedding,
 )
 from attnmem.train.config import TrainConfig

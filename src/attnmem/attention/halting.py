@@ -6,7 +6,11 @@ values ``h^n`` (n = 1..M ponder steps) become a distribution ``p^n`` over the
 intermediate states, and the state and output passed on are its expectations
 (the mean field), ``s = sum_n p^n s^n``, ``y = sum_n p^n y^n``.
 
-Shapes: ``B`` batch, ``M`` ponder steps computed (at most the cap).
+``act_halting`` takes the halting values of all ponder steps at once (an RNN's ponder
+loop computes them before mixing); ``act_halting_step`` is the same rule one step at a
+time, per position (the Universal Transformer's depth).
+
+Shapes: ``B`` batch, ``M`` ponder steps computed (at most the cap), ``T`` positions.
 """
 
 from __future__ import annotations
@@ -80,3 +84,64 @@ def all_halted(cumulative_halt: Tensor, *, epsilon: float = ACT_EPSILON) -> bool
     steps computed past a sequence's own N(t) get p = 0 from ``act_halting``.
     """
     return bool((cumulative_halt >= 1 - epsilon).all())
+
+
+class HaltingState(NamedTuple):
+    """Per-position ACT bookkeeping, each (B, T) float.
+
+    halting:    sum of the halting probabilities used so far (reaches 1 when halted)
+    remainders: R_i, 1 - the sum of p's before the halting step (0 while running)
+    updates:    N_i, the steps taken so far
+    """
+
+    halting: Tensor
+    remainders: Tensor
+    updates: Tensor
+
+    @staticmethod
+    def zeros(like: Tensor) -> HaltingState:
+        z = torch.zeros_like(like)
+        return HaltingState(z, z, z)
+
+    @property
+    def running(self) -> Tensor:
+        """(B, T) bool: positions that have not halted."""
+        return self.halting < 1.0
+
+
+def act_halting_step(
+    state: HaltingState, p: Tensor, threshold: float, *, last: bool = False
+) -> tuple[HaltingState, Tensor]:
+    """``act_halting`` one ponder step at a time, for models that must decide after each
+    step whether to go on (the Universal Transformer's per-position ACT, UT sec. 2.2):
+    -> the new state and the weights w (B, T) with which this step's state enters the
+    output (``out = w * new_state + (1 - w) * out``):
+
+        running:   h + p <  threshold        -> w = p,        h += p
+        halting:   h + p >= threshold (once) -> w = R = 1 - h, h = 1
+        halted:                               -> w = 0
+
+    With threshold = 1 - epsilon, the weights of steps 1..M are ``act_halting``'s p^n and
+    ``updates`` and ``remainders`` its N and R (a test checks this).
+
+    ``last``: the final allowed step, where every running position halts with its
+    remainder (so each position's weights sum to 1, as in Graves 2016; tensor2tensor
+    leaves the mixture unnormalised instead).
+
+    state (B, T) x 3, p (B, T) in (0, 1) -> (HaltingState, w (B, T)).
+    """
+    running = state.running.to(p.dtype)  # (B, T) 1 while not halted
+    reached = state.halting + p * running >= threshold
+    if last:
+        reached = torch.ones_like(reached)
+    newly_halted = reached.to(p.dtype) * running  # halts at this step
+    still_running = (1 - reached.to(p.dtype)) * running
+    halting = state.halting + p * still_running
+    remainder = newly_halted * (1 - halting)  # R = 1 - sum of the earlier p's
+    weights = p * still_running + remainder
+    new = HaltingState(
+        halting=halting + remainder,  # 1 at halted positions
+        remainders=state.remainders + remainder,
+        updates=state.updates + still_running + newly_halted,  # N += 1 for every running one
+    )
+    return new, weights

@@ -12,7 +12,7 @@ Computation Time applied to each symbol, as in the paper's tensor2tensor code): 
 step a halting unit gives every position a probability p^t_i = sigmoid(w . (H^{t-1} + P^t)
 + b); a position runs until its cumulative probability would exceed 1 - epsilon, and its
 output is the mean of its states weighted by the p's and, on its last step, the
-remainder R_i = 1 - sum of its earlier p's (:func:`act_halting_step`). The ponder time
+remainder R_i = 1 - sum of its earlier p's (:func:`attnmem.attention.halting.act_halting_step`). The ponder time
 rho_i = N_i + R_i (steps taken + remainder) is added to the loss as ``tau * mean_i rho_i``
 through the trainer's ``auxiliary_loss`` hook (see :meth:`UniversalTransformer.auxiliary_loss`).
 Halted positions are still transformed (their states keep being attended to by the
@@ -39,16 +39,15 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
+from attnmem.attention.halting import HaltingState, act_halting_step
 from attnmem.memory.memn2n import StoryInputs
 from attnmem.models.trace import Trace
 from attnmem.models.transformer import BabiEncoder, TransformerBlock, check_sizes, sinusoid
 
 __all__ = [
-    "HaltingState",
     "PonderState",
     "UniversalTransformer",
     "UniversalTransformerConfig",
-    "act_halting_step",
     "coordinate_embedding",
 ]
 
@@ -59,63 +58,6 @@ def coordinate_embedding(length: int, steps: int, dim: int) -> Tensor:
     position = sinusoid(torch.arange(length), dim)  # (T, d)
     timestep = sinusoid(torch.arange(1, steps + 1), dim)  # (S, d)
     return position.unsqueeze(0) + timestep.unsqueeze(1)  # (S, T, d)
-
-
-class HaltingState(NamedTuple):
-    """Per-position ACT bookkeeping, each (B, T) float.
-
-    halting:    sum of the halting probabilities used so far (reaches 1 when halted)
-    remainders: R_i, 1 - the sum of p's before the halting step (0 while running)
-    updates:    N_i, the steps taken so far
-    """
-
-    halting: Tensor
-    remainders: Tensor
-    updates: Tensor
-
-    @staticmethod
-    def zeros(like: Tensor) -> HaltingState:
-        z = torch.zeros_like(like)
-        return HaltingState(z, z, z)
-
-    @property
-    def running(self) -> Tensor:
-        """(B, T) bool: positions that have not halted."""
-        return self.halting < 1.0
-
-
-def act_halting_step(
-    state: HaltingState, p: Tensor, threshold: float, *, last: bool = False
-) -> tuple[HaltingState, Tensor]:
-    """One step of per-position ACT (UT sec. 2.2; Graves 2016, eqs. 6-13), -> the new
-    state and the update weights w (B, T) with which the step's state enters the output
-    (``out = w * new_state + (1 - w) * out``):
-
-        running:   h + p <= threshold        -> w = p,        h += p
-        halting:   h + p >  threshold (once) -> w = R = 1 - h, h = 1
-        halted:                               -> w = 0
-
-    ``last``: the final allowed step, where every running position halts with its
-    remainder (so each position's weights sum to 1, as in Graves 2016; tensor2tensor
-    leaves the mixture unnormalised instead).
-
-    state (B, T) x 3, p (B, T) in (0, 1) -> (HaltingState, w (B, T)).
-    """
-    running = state.running.to(p.dtype)  # (B, T) 1 while not halted
-    reached = state.halting + p * running > threshold
-    if last:
-        reached = torch.ones_like(reached)
-    newly_halted = reached.to(p.dtype) * running  # halts at this step
-    still_running = (1 - reached.to(p.dtype)) * running
-    halting = state.halting + p * still_running
-    remainder = newly_halted * (1 - halting)  # R = 1 - sum of the earlier p's
-    weights = p * still_running + remainder
-    new = HaltingState(
-        halting=halting + remainder,  # 1 at halted positions
-        remainders=state.remainders + remainder,
-        updates=state.updates + still_running + newly_halted,  # N += 1 for every running one
-    )
-    return new, weights
 
 
 class PonderState(NamedTuple):
