@@ -109,6 +109,11 @@ class BabiSplit:
     def __len__(self) -> int:
         return len(self.stories)
 
+    @property
+    def question_task(self) -> Tensor:
+        """(Q,) the bAbI task id of each question (one question per row here)."""
+        return self.task
+
     def batch(self, index: Tensor) -> BabiBatch:
         story = self.sentences[self.memory[index]]  # (B, N, J)
         inputs = StoryInputs(story, self.query[index], self.memory_mask[index])
@@ -266,16 +271,23 @@ class BabiQATask:
 
         Only ``eval_config.batch_size`` is used: the test set is fixed.
         """
-        model.eval()
-        batch_size = max(1, int(getattr(eval_config, "batch_size", 500)))
-        return error_metrics(
-            {
-                prefix: (self.errors(model, split, batch_size), split.task)
-                for prefix, split in (("error", self.data.test), ("valid_error", self.data.valid))
-                if len(split)
-            },
-            self.config.tasks,
-        )
+        return evaluate_splits(self, model, eval_config, default_batch_size=500)
+
+
+def evaluate_splits(task: Any, model: Any, eval_config: Any, *, default_batch_size: int):
+    """``error_metrics`` of ``task.errors(model, split, batch_size)`` on the test and the
+    validation split of a bAbI task (``task.data.test``, ``.valid``; each split's
+    ``question_task`` gives the bAbI task of every question)."""
+    model.eval()
+    batch_size = max(1, int(getattr(eval_config, "batch_size", default_batch_size)))
+    return error_metrics(
+        {
+            prefix: (task.errors(model, split, batch_size), split.question_task)
+            for prefix, split in (("error", task.data.test), ("valid_error", task.data.valid))
+            if len(split)
+        },
+        task.config.tasks,
+    )
 
 
 def error_metrics(

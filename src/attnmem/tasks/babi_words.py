@@ -32,7 +32,7 @@ from torch import Tensor
 
 from attnmem.datasets import BABI_TASKS, data_root
 from attnmem.tasks.babi import Story, Vocab, load_babi
-from attnmem.tasks.babi_qa import ALL_TASKS, error_metrics, validation_split
+from attnmem.tasks.babi_qa import ALL_TASKS, evaluate_splits, validation_split
 from attnmem.tasks.base import Batch
 
 END_SENTENCE, END_QUESTION, ANSWER = ".", "?", "-"
@@ -249,13 +249,4 @@ class BabiWordsTask:
         """Test error per task (``error@qa<t>``), ``mean_error``, ``failed_tasks``, and the
         validation error (``valid_error``, ``valid_error@qa<t>``) for model selection.
         Only ``eval_config.batch_size`` is used: the test set is fixed."""
-        model.eval()
-        batch_size = max(1, int(getattr(eval_config, "batch_size", 100)))
-        return error_metrics(
-            {
-                prefix: (self.errors(model, split, batch_size), split.question_task)
-                for prefix, split in (("error", self.data.test), ("valid_error", self.data.valid))
-                if len(split)
-            },
-            self.config.tasks,
-        )
+        return evaluate_splits(self, model, eval_config, default_batch_size=100)
