@@ -11,8 +11,9 @@ import pytest
 import torch
 
 from attnmem.datasets import BABI_DIR, babi_file_name
-from attnmem.experiments import read_experiment
+from attnmem.experiments import experiment_from_dict, read_experiment
 from attnmem.models.lstm import LSTMBaseline, LSTMConfig
+from attnmem.runs import eval_run, train_run
 from attnmem.tasks import TASKS, make_task
 from attnmem.tasks.babi import parse_babi
 from attnmem.tasks.babi_words import (
@@ -22,6 +23,7 @@ from attnmem.tasks.babi_words import (
     story_words,
 )
 from attnmem.train import TrainConfig, Trainer
+from attnmem.viz.report import make_report
 from test_babi import TINY, TINY_STORIES, write
 from test_memn2n import PEOPLE, PLACES, make_qa1
 
@@ -131,7 +133,8 @@ def test_evaluate_scores_questions_by_hand(root):
     assert out["error@qa1"] == pytest.approx(expected)
     assert out["error@qa19"] == 1.0  # "n,w" needs two different words
     assert out["mean_error"] == pytest.approx((out["error@qa1"] + 1.0) / 2)
-    assert out["failed_tasks"] == 2.0 and "valid_error" in out and "valid_error@qa19" in out
+    assert out["failed_tasks"] == 2.0 and "valid_error" in out and "valid_error@qa1" in out
+    assert "valid_error@qa19" not in out  # its 2 stories leave none for validation
 
 
 def test_config_errors(root):
@@ -170,3 +173,21 @@ def test_a_recurrent_model_learns_to_answer_at_the_answer_steps(tmp_path):
     Trainer(model, task, config, out_dir=tmp_path / "run", seed=0, progress=False).fit()
     out = task.evaluate(model, None)
     assert out["error@qa1"] < 0.1, out
+
+
+def test_dnc_run_and_report(root, tmp_path):
+    """A dnc-babi-10k run (shrunk) trains, evaluates, resumes to the same metrics, and
+    its report draws the DNC's memory use on a test story with the questions listed."""
+    data = read_experiment("dnc-babi-10k")
+    data["task"].update(lang="en", root=str(root), tasks=[1, 19])
+    data["model"].update(controller_size=16, memory_rows=8, memory_width=8)
+    data["train"].update(steps=6, batch_size=4, log_every=3, checkpoint_every=3, compile=False)
+    data["train"].update(max_minutes=0.0)
+    summary = train_run(experiment_from_dict(data), tmp_path / "run", progress=False)
+    assert {"error@qa1", "error@qa19", "mean_error", "valid_error"} <= set(summary["metrics"])
+    assert eval_run(tmp_path / "run")["metrics"] == summary["metrics"]
+    out = make_report(tmp_path / "run")
+    page = (out / "index.html").read_text()
+    assert "qa1 test story drawn below, its questions: where is" in page and "(model: " in page
+    assert (out / "memory_use_task1.png").stat().st_size > 0
+    assert not (out / "targets_outputs.png").exists()  # no bit rows for words

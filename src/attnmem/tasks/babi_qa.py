@@ -303,7 +303,10 @@ def error_metrics(
     out: dict[str, float] = {}
     for prefix, (bad, task) in wrong.items():
         bad = bad.float()
-        per_task = {t: bad[task == t].mean().item() for t in tasks}
+        # A task with no questions in a split (a tiny file's validation share) has no error.
+        per_task = {t: bad[task == t].mean().item() for t in tasks if (task == t).any()}
+        if not per_task:
+            continue
         out.update({f"{prefix}@qa{t}": e for t, e in per_task.items()})
         out[f"mean_{prefix}"] = sum(per_task.values()) / len(per_task)
         if prefix == "error":

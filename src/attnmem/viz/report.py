@@ -124,10 +124,12 @@ def make_report(
         return make_act_report(run_dir, out, experiment, model, task, ckpt, compare=compare)
     runs = _label_runs([run_dir, *[Path(c) for c in compare]])
     out.mkdir(parents=True, exist_ok=True)
-    notes: list[str] = []  # what the page should say it left out
-
-    examples, skipped = _examples(experiment, model, task)
-    figures = [_sequences(out, experiment, model, examples, skipped)]
+    if experiment.task_name == "babi_words":  # a test story read word by word, no bit rows
+        examples, answers = _story_example(model, task)
+        figures, notes = [], [answers]
+    else:
+        examples, skipped = _examples(experiment, model, task)
+        figures, notes = [_sequences(out, experiment, model, examples, skipped)], []
     figures += _weightings(out, experiment, examples)
     figures += _dnc_memory_use(out, experiment, examples)
     if not any(f.file.startswith("weightings") for f in figures):
@@ -191,6 +193,31 @@ def _examples(experiment: Any, model: Any, task: Any) -> tuple[list[_Example], l
         metrics = task.metrics(trace.outputs, batch)
         examples.append(_Example(label, kwargs, batch, trace, metrics))
     return examples, skipped
+
+
+def _story_example(model: Any, task: Any) -> tuple[list[_Example], str]:
+    """bAbI word by word: the shortest test story with two or more answers of the first
+    trained task, and a line with its questions, the answers and the model's."""
+    test, first = task.data.test, task.config.tasks[0]
+    ours = [i for i in range(len(test)) if test.task[i] == first]  # sorted by length
+    index = next((i for i in ours if sum(t >= 0 for t in test.targets[i]) >= 2), ours[0])
+    batch, _ = test.batch([index], task.output_size)
+    trace = model.trace(batch.inputs)
+    words = task.vocab.decode(test.words[index])
+    predicted = trace.outputs[0].argmax(-1).tolist()
+    asked: list[str] = []
+    start = 0
+    for t, target in enumerate(test.targets[index]):
+        if target < 0:
+            continue
+        answer = f"{task.vocab.itos[target]} (model: {task.vocab.itos[predicted[t]]})"
+        question = " ".join(words[start:t]).split(".")[-1].strip()
+        asked.append(f"{question} {answer}" if question else f"+ {answer}")
+        start = t + 1
+    example = _Example(
+        f"qa{first} test story", {"task": first}, batch, trace, task.metrics(trace.outputs, batch)
+    )
+    return [example], f"The qa{first} test story drawn below, its questions: " + "; ".join(asked)
 
 
 def _scored(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
