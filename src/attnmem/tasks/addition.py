@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-from attnmem.tasks.base import Batch, randint
+from attnmem.tasks.base import Batch, curriculum_randint
 from attnmem.tasks.categorical import CategoricalSequenceTask
 
 NO_DIGIT = 10  # the 11th class: no digit at this place
@@ -69,8 +69,7 @@ class AdditionTask(CategoricalSequenceTask):
         c = self.config
         B, P = batch_size, c.max_digits
         if length is None:
-            top = max(c.min_length, round(c.max_length * difficulty))
-            length = randint(c.min_length, top, generator)
+            length = curriculum_randint(c.min_length, c.max_length, difficulty, generator)
         L = length
         count = torch.randint(1, P + 1, (B, L), generator=generator)  # D digits per number
         digits = torch.randint(0, 10, (B, L, P), generator=generator)  # least significant first

@@ -90,3 +90,9 @@ def random_bits(shape: tuple[int, ...], generator: torch.Generator) -> Tensor:
 def randint(low: int, high: int, generator: torch.Generator) -> int:
     """A Python int uniform in [low, high] (inclusive), drawn from ``generator``."""
     return int(torch.randint(low, high + 1, (1,), generator=generator).item())
+
+
+def curriculum_randint(low: int, high: int, difficulty: float, generator: torch.Generator) -> int:
+    """A size uniform in [low, max(low, round(high * difficulty))]: a curriculum's
+    ``difficulty`` in (0, 1] scales the largest size drawn, never below ``low``."""
+    return randint(low, max(low, round(high * difficulty)), generator)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from attnmem.tasks.base import Batch, BitSequenceTask, randint, random_bits
+from attnmem.tasks.base import Batch, BitSequenceTask, curriculum_randint, random_bits
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,7 @@ class CopyTask(BitSequenceTask):
         """One length per batch (drawn from [min_length, max_length * difficulty])."""
         c = self.config
         if length is None:
-            top = max(c.min_length, round(c.max_length * difficulty))
-            length = randint(c.min_length, top, generator)
+            length = curriculum_randint(c.min_length, c.max_length, difficulty, generator)
         seq = random_bits((batch_size, length, c.width), generator)  # (B, L, W)
         T = 2 * length + 1
         inputs = torch.zeros(batch_size, T, c.width + 1)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
-from attnmem.tasks.base import Batch, randint
+from attnmem.tasks.base import Batch, curriculum_randint
 from attnmem.tasks.categorical import BitAccuracyTask
 
 # The 10 binary gates of the paper's Table 1, as truth tables T(p, q) indexed by
@@ -74,8 +74,7 @@ class LogicTask(BitAccuracyTask):
         c = self.config
         B, K = batch_size, self.num_gates
         if length is None:
-            top = max(c.min_length, round(c.max_length * difficulty))
-            length = randint(c.min_length, top, generator)
+            length = curriculum_randint(c.min_length, c.max_length, difficulty, generator)
         L, G = length, c.max_gates
         count = torch.randint(1, G + 1, (B, L), generator=generator)  # gates per vector
         gate = torch.randint(0, K, (B, L, G), generator=generator)  # gate indices

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from attnmem.tasks.base import Batch, randint
+from attnmem.tasks.base import Batch, curriculum_randint
 from attnmem.tasks.categorical import CategoricalSequenceTask
 
 
@@ -52,8 +52,7 @@ class NumberSortTask(CategoricalSequenceTask):
         """``length`` fixes the count of numbers n."""
         c = self.config
         if length is None:
-            top = max(c.min_numbers, round(c.max_numbers * difficulty))
-            length = randint(c.min_numbers, top, generator)
+            length = curriculum_randint(c.min_numbers, c.max_numbers, difficulty, generator)
         if not 1 <= length <= c.max_numbers:
             raise ValueError(f"number_sort: length ({length}) must be in [1, {c.max_numbers}]")
         B, n = batch_size, length

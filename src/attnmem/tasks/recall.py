@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import torch
 
-from attnmem.tasks.base import Batch, BitSequenceTask, randint, random_bits
+from attnmem.tasks.base import Batch, BitSequenceTask, curriculum_randint, random_bits
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,7 @@ class AssociativeRecallTask(BitSequenceTask):
         """
         c = self.config
         if num_items is None:
-            top = max(c.min_items, round(c.max_items * difficulty))
-            num_items = randint(c.min_items, top, generator)
+            num_items = curriculum_randint(c.min_items, c.max_items, difficulty, generator)
         if num_items < 2:
             raise ValueError(f"recall: num_items must be >= 2, got {num_items}")
         n, k, w = num_items, c.item_length, c.width

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import torch
 
-from attnmem.tasks.base import Batch, BitSequenceTask, randint, random_bits
+from attnmem.tasks.base import Batch, BitSequenceTask, curriculum_randint, random_bits
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,9 @@ class RepeatCopyTask(BitSequenceTask):
         """
         c = self.config
         if length is None:
-            top = max(c.min_length, round(c.max_length * difficulty))
-            length = randint(c.min_length, top, generator)
+            length = curriculum_randint(c.min_length, c.max_length, difficulty, generator)
         if repeats is None:
-            top = max(c.min_repeats, round(c.max_repeats * difficulty))
-            repeats = randint(c.min_repeats, top, generator)
+            repeats = curriculum_randint(c.min_repeats, c.max_repeats, difficulty, generator)
         if length < 1:
             raise ValueError(f"repeat_copy: length must be >= 1, got {length}")
         if repeats < 1:
