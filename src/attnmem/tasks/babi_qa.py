@@ -36,6 +36,17 @@ FAILED = 0.05  # a task "fails" above 5% test error (Weston et al. 2015)
 SPLIT_SEED = 0  # the validation split is a fixed shuffle of each task's training questions
 
 
+def check_tasks_and_split(tasks: tuple[int, ...], validation_fraction: float) -> None:
+    """ValueError unless ``tasks`` are distinct bAbI task ids and the fraction is in [0, 1)."""
+    if not tasks or len(set(tasks)) != len(tasks):
+        raise ValueError(f"tasks ({list(tasks)}) must be distinct bAbI task ids")
+    bad = [t for t in tasks if t not in BABI_TASKS]
+    if bad:
+        raise ValueError(f"tasks: {bad} are not bAbI task ids (1..20)")
+    if not 0 <= validation_fraction < 1:
+        raise ValueError(f"validation_fraction ({validation_fraction}) must be in [0, 1)")
+
+
 @dataclass(frozen=True)
 class BabiQAConfig:
     tasks: tuple[int, ...] = ALL_TASKS  # bAbI task ids trained (and tested) together
@@ -46,15 +57,9 @@ class BabiQAConfig:
     root: str = ""  # data root; "" = attnmem.datasets.data_root() ($ATTNMEM_DATA, ...)
 
     def __post_init__(self) -> None:
-        if not self.tasks or len(set(self.tasks)) != len(self.tasks):
-            raise ValueError(f"tasks ({list(self.tasks)}) must be distinct bAbI task ids")
-        bad = [t for t in self.tasks if t not in BABI_TASKS]
-        if bad:
-            raise ValueError(f"tasks: {bad} are not bAbI task ids (1..20)")
+        check_tasks_and_split(self.tasks, self.validation_fraction)
         if self.memory_size < 1:
             raise ValueError(f"memory_size ({self.memory_size}) must be >= 1")
-        if not 0 <= self.validation_fraction < 1:
-            raise ValueError(f"validation_fraction ({self.validation_fraction}) must be in [0, 1)")
         if not 0 <= self.random_noise < 1:
             raise ValueError(f"random_noise ({self.random_noise}) must be in [0, 1)")
 

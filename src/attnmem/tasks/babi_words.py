@@ -30,9 +30,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from attnmem.datasets import BABI_TASKS, data_root
+from attnmem.datasets import data_root
 from attnmem.tasks.babi import Story, Vocab, load_babi
-from attnmem.tasks.babi_qa import ALL_TASKS, evaluate_splits, validation_split
+from attnmem.tasks.babi_qa import (
+    ALL_TASKS,
+    check_tasks_and_split,
+    evaluate_splits,
+    validation_split,
+)
 from attnmem.tasks.base import Batch
 
 END_SENTENCE, END_QUESTION, ANSWER = ".", "?", "-"
@@ -47,13 +52,7 @@ class BabiWordsConfig:
     root: str = ""  # data root; "" = attnmem.datasets.data_root() ($ATTNMEM_DATA, ...)
 
     def __post_init__(self) -> None:
-        if not self.tasks or len(set(self.tasks)) != len(self.tasks):
-            raise ValueError(f"tasks ({list(self.tasks)}) must be distinct bAbI task ids")
-        bad = [t for t in self.tasks if t not in BABI_TASKS]
-        if bad:
-            raise ValueError(f"tasks: {bad} are not bAbI task ids (1..20)")
-        if not 0 <= self.validation_fraction < 1:
-            raise ValueError(f"validation_fraction ({self.validation_fraction}) must be in [0, 1)")
+        check_tasks_and_split(self.tasks, self.validation_fraction)
         if self.max_train_length < 8:
             raise ValueError(f"max_train_length ({self.max_train_length}) must be >= 8")
 
