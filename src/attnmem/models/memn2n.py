@@ -42,6 +42,16 @@ ENCODINGS = ("position", "bag_of_words")
 TYINGS = ("adjacent", "layerwise")
 
 
+def check_answer_vocabulary(model: str, input_size: int, output_size: int) -> None:
+    """The bAbI models answer with one word of the vocabulary they read: ValueError unless
+    output_size == input_size."""
+    if output_size != input_size:
+        raise ValueError(
+            f"output_size ({output_size}) must equal input_size ({input_size}): "
+            f"{model} answers with a word of its input vocabulary"
+        )
+
+
 @dataclass(frozen=True)
 class MemN2NConfig:
     hops: int = 3  # K
@@ -80,11 +90,7 @@ class MemN2N(nn.Module):
 
     def __init__(self, config: MemN2NConfig, input_size: int, output_size: int) -> None:
         super().__init__()
-        if output_size != input_size:
-            raise ValueError(
-                f"output_size ({output_size}) must equal input_size ({input_size}): "
-                "MemN2N answers with a word of its input vocabulary"
-            )
+        check_answer_vocabulary("MemN2N", input_size, output_size)
         self.config, self.input_size, self.output_size = config, input_size, output_size
         c, V = config, input_size
         # adjacent: E_0 .. E_K with A^k = E_{k-1}, C^k = E_k, B = E_0, W^T = E_K.

@@ -54,6 +54,7 @@ from attnmem.memory.memnn import (
     response_margin_loss,
     tournament_select,
 )
+from attnmem.models.memn2n import check_answer_vocabulary
 from attnmem.models.trace import Trace
 
 # Roles of the word features (sec. 3.1): Phi_y, and Phi_x's two copies.
@@ -92,11 +93,7 @@ class MemNN(nn.Module):
 
     def __init__(self, config: MemNNConfig, input_size: int, output_size: int) -> None:
         super().__init__()
-        if output_size != input_size:
-            raise ValueError(
-                f"output_size ({output_size}) must equal input_size ({input_size}): "
-                "MemNN answers with a word of its input vocabulary"
-            )
+        check_answer_vocabulary("MemNN", input_size, output_size)
         self.config, self.input_size, self.output_size = config, input_size, output_size
         V, d, std = input_size, config.dim, config.init_std
         # U_O on the word features: [role, word] -> column of U_O (roles: CANDIDATE, ...)

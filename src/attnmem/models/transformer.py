@@ -35,6 +35,7 @@ from attnmem.attention.multihead import (
     scaled_dot_product_reference,
 )
 from attnmem.memory.memn2n import StoryInputs, embed_sentences
+from attnmem.models.memn2n import check_answer_vocabulary
 from attnmem.models.trace import Trace
 
 __all__ = [
@@ -205,11 +206,7 @@ class TransformerBabi(nn.Module):
 
     def __init__(self, config: TransformerConfig, input_size: int, output_size: int) -> None:
         super().__init__()
-        if output_size != input_size:
-            raise ValueError(
-                f"output_size ({output_size}) must equal input_size ({input_size}): "
-                "the answer is a word of the input vocabulary"
-            )
+        check_answer_vocabulary("the Transformer", input_size, output_size)
         c = config
         self.config, self.input_size, self.output_size = config, input_size, output_size
         self.encoder = BabiEncoder(input_size, c.dim, c.memory_size, c.init_std)

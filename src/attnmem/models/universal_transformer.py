@@ -41,6 +41,7 @@ from torch import Tensor, nn
 
 from attnmem.attention.halting import HaltingState, act_halting_step
 from attnmem.memory.memn2n import StoryInputs
+from attnmem.models.memn2n import check_answer_vocabulary
 from attnmem.models.trace import Trace
 from attnmem.models.transformer import BabiEncoder, TransformerBlock, check_sizes, sinusoid
 
@@ -111,11 +112,7 @@ class UniversalTransformer(nn.Module):
         self, config: UniversalTransformerConfig, input_size: int, output_size: int
     ) -> None:
         super().__init__()
-        if output_size != input_size:
-            raise ValueError(
-                f"output_size ({output_size}) must equal input_size ({input_size}): "
-                "the answer is a word of the input vocabulary"
-            )
+        check_answer_vocabulary("the Universal Transformer", input_size, output_size)
         c = config
         self.config, self.input_size, self.output_size = config, input_size, output_size
         self.encoder = BabiEncoder(input_size, c.dim, c.memory_size, c.init_std)
